@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+// Package archive reads and writes a package's transfer archive: an
+// uncompressed tar of an OCI image layout (oci-layout, index.json and
+// blobs/<algorithm>/<hex>), which oras, crane and skopeo can read.
+//
+// Writing is deterministic: the same graph gives a byte-identical archive.
+// Reading treats the archive as hostile. [Open] makes one pass over the tar
+// headers without extracting anything, accepting only the names a layout has,
+// regular files and folders (no links, devices or duplicates), and bounded
+// index.json; blob content is then read in place through section readers.
+// [Reader.Check] hashes every blob once, in parallel, and walks the graph
+// from index.json so that every descriptor names a present blob of the
+// stated size and digest.
+package archive
+
+import (
+	"archive/tar"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/errdef"
+
+	"github.com/airlock-dev/airlock/spec"
+)
+
+// Errors a caller can branch on; each is wrapped with the subject and what was
+// expected and found.
+var (
+	// ErrMalformed marks an archive that is not a well-formed OCI layout tar.
+	ErrMalformed = errors.New("malformed archive")
+	// ErrDigestMismatch marks content whose digest or size is not the one its name or descriptor claims.
+	ErrDigestMismatch = errors.New("digest mismatch")
+	// ErrMissingBlob marks a descriptor naming a blob the archive does not hold.
+	ErrMissingBlob = errors.New("missing blob")
+)
+
+// LayoutFile is the content of the oci-layout file airlock writes.
+const LayoutFile = `{"imageLayoutVersion":"1.0.0"}`
+
+// MaxEntries bounds the number of tar entries read: far more than any package
+// has, small enough that the in-memory entry table stays a few MiB.
+const MaxEntries = 100000
+
+// entry is a regular file of the archive: where its data starts and how long it is.
+type entry struct {
+	offset, size int64
+}
+
+// Reader reads a package archive in place. It is safe for concurrent use.
+type Reader struct {
+	f     *os.File
+	blobs map[digest.Digest]entry
+	index ocispec.Index
+}
+
+var _ content.ReadOnlyStorage = (*Reader)(nil)
+
+// Open indexes the archive at path: one pass over its tar headers, skipping
+// blob data. It rejects anything that is not part of an OCI layout. Close the
+// Reader when done.
+func Open(path string) (*Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open archive: %w", err)
+	}
+	r := &Reader{f: f, blobs: map[digest.Digest]entry{}}
+	if err := r.scan(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open archive %s: %w", path, err)
+	}
+	return r, nil
+}
+
+// Close releases the archive file.
+func (r *Reader) Close() error { return r.f.Close() }
+
+// Index returns the archive's index.json.
+func (r *Reader) Index() ocispec.Index { return r.index }
+
+// Blobs returns the number of blobs the archive holds.
+func (r *Reader) Blobs() int { return len(r.blobs) }
+
+func (r *Reader) scan() error {
+	info, err := r.f.Stat()
+	if err != nil {
+		return err
+	}
+	fileSize := info.Size()
+	tr := tar.NewReader(r.f)
+	seen := map[string]bool{}
+	var layout, index *entry
+	for n := 0; ; n++ {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%w: reading tar header: %v", ErrMalformed, err)
+		}
+		if n >= MaxEntries {
+			return fmt.Errorf("%w: more than %d entries", ErrMalformed, MaxEntries)
+		}
+		name, err := entryName(hdr)
+		if err != nil {
+			return err
+		}
+		if seen[name] {
+			return fmt.Errorf("%w: duplicate entry %q", ErrMalformed, hdr.Name)
+		}
+		seen[name] = true
+		if hdr.Typeflag == tar.TypeDir {
+			continue
+		}
+		offset, err := r.f.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return err
+		}
+		if hdr.Size < 0 || offset+hdr.Size > fileSize {
+			return fmt.Errorf("%w: entry %q is truncated: expected %d bytes at offset %d, the file has %d", ErrMalformed, hdr.Name, hdr.Size, offset, fileSize)
+		}
+		e := entry{offset: offset, size: hdr.Size}
+		switch name {
+		case ocispec.ImageLayoutFile:
+			layout = &e
+		case ocispec.ImageIndexFile:
+			index = &e
+		default:
+			r.blobs[digest.Digest(strings.Replace(strings.TrimPrefix(name, "blobs/"), "/", ":", 1))] = e
+		}
+	}
+	if layout == nil {
+		return fmt.Errorf("%w: no %s file", ErrMalformed, ocispec.ImageLayoutFile)
+	}
+	if index == nil {
+		return fmt.Errorf("%w: no %s file", ErrMalformed, ocispec.ImageIndexFile)
+	}
+	if err := r.readLayout(*layout); err != nil {
+		return err
+	}
+	return r.readIndex(*index)
+}
+
+// entryName validates a tar entry and returns its clean name. Only the names
+// an OCI layout has are accepted, so no entry can point outside the layout.
+func entryName(hdr *tar.Header) (string, error) {
+	name := strings.TrimPrefix(hdr.Name, "./")
+	isDir := hdr.Typeflag == tar.TypeDir
+	if isDir {
+		name = strings.TrimSuffix(name, "/")
+	}
+	if hdr.Typeflag != tar.TypeReg && !isDir {
+		return "", fmt.Errorf("%w: entry %q: expected a regular file or folder, found tar type %q", ErrMalformed, hdr.Name, hdr.Typeflag)
+	}
+	if name == "" || name == "." {
+		if isDir {
+			return ".", nil
+		}
+		return "", fmt.Errorf("%w: entry %q has no name", ErrMalformed, hdr.Name)
+	}
+	if path.Clean(name) != name || path.IsAbs(name) {
+		return "", fmt.Errorf("%w: entry %q: expected a clean relative name", ErrMalformed, hdr.Name)
+	}
+	switch {
+	case name == ocispec.ImageLayoutFile || name == ocispec.ImageIndexFile:
+		if isDir {
+			return "", fmt.Errorf("%w: entry %q: expected a file, found a folder", ErrMalformed, hdr.Name)
+		}
+		return name, nil
+	case name == ocispec.ImageBlobsDir:
+		if !isDir {
+			return "", fmt.Errorf("%w: entry %q: expected a folder, found a file", ErrMalformed, hdr.Name)
+		}
+		return name, nil
+	}
+	parts := strings.Split(name, "/")
+	if parts[0] != ocispec.ImageBlobsDir || len(parts) > 3 {
+		return "", fmt.Errorf("%w: entry %q is not part of an OCI layout", ErrMalformed, hdr.Name)
+	}
+	alg := digest.Algorithm(parts[1])
+	if !alg.Available() {
+		return "", fmt.Errorf("%w: entry %q: unsupported digest algorithm %q", ErrMalformed, hdr.Name, parts[1])
+	}
+	if len(parts) == 2 {
+		if !isDir {
+			return "", fmt.Errorf("%w: entry %q: expected a folder, found a file", ErrMalformed, hdr.Name)
+		}
+		return name, nil
+	}
+	if isDir {
+		return "", fmt.Errorf("%w: entry %q: expected a blob, found a folder", ErrMalformed, hdr.Name)
+	}
+	if err := digest.NewDigestFromEncoded(alg, parts[2]).Validate(); err != nil {
+		return "", fmt.Errorf("%w: entry %q: blob name is not a %s digest: %v", ErrMalformed, hdr.Name, alg, err)
+	}
+	return name, nil
+}
+
+func (r *Reader) readLayout(e entry) error {
+	data, err := r.readSmall(e, 4096, ocispec.ImageLayoutFile)
+	if err != nil {
+		return err
+	}
+	var l ocispec.ImageLayout
+	if err := json.Unmarshal(data, &l); err != nil || l.Version != ocispec.ImageLayoutVersion {
+		return fmt.Errorf("%w: %s: expected imageLayoutVersion %q, found %q", ErrMalformed, ocispec.ImageLayoutFile, ocispec.ImageLayoutVersion, data)
+	}
+	return nil
+}
+
+func (r *Reader) readIndex(e entry) error {
+	data, err := r.readSmall(e, spec.MaxIndexSize, ocispec.ImageIndexFile)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, &r.index); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrMalformed, ocispec.ImageIndexFile, err)
+	}
+	if r.index.SchemaVersion != 2 {
+		return fmt.Errorf("%w: %s: expected schemaVersion 2, found %d", ErrMalformed, ocispec.ImageIndexFile, r.index.SchemaVersion)
+	}
+	return nil
+}
+
+func (r *Reader) readSmall(e entry, limit int64, name string) ([]byte, error) {
+	if e.size > limit {
+		return nil, fmt.Errorf("%w: %s is %d bytes, more than the %d allowed", ErrMalformed, name, e.size, limit)
+	}
+	data := make([]byte, e.size)
+	if _, err := r.f.ReadAt(data, e.offset); err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return data, nil
+}
+
+// Exists reports whether the archive holds a blob with the descriptor's digest.
+func (r *Reader) Exists(_ context.Context, desc ocispec.Descriptor) (bool, error) {
+	_, ok := r.blobs[desc.Digest]
+	return ok, nil
+}
+
+// Fetch returns the blob's content, read in place. The size in desc must match
+// the archive's; the digest is verified as the content is read (a mismatch is
+// reported at EOF), so callers never see unverified bytes end to end.
+func (r *Reader) Fetch(_ context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	e, ok := r.blobs[desc.Digest]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w: %w", desc.Digest, ErrMissingBlob, errdef.ErrNotFound)
+	}
+	if e.size != desc.Size {
+		return nil, fmt.Errorf("%s: %w: expected size %d, found %d", desc.Digest, ErrDigestMismatch, desc.Size, e.size)
+	}
+	return io.NopCloser(&verifyingReader{
+		r:    io.NewSectionReader(r.f, e.offset, e.size),
+		v:    desc.Digest.Verifier(),
+		desc: desc,
+	}), nil
+}
+
+// FetchUnverified returns the blob's content as stored, without checking its
+// digest. It is for callers that check the digest themselves (as [Reader.Check]
+// does) and must not pay for hashing twice.
+func (r *Reader) FetchUnverified(desc ocispec.Descriptor) (*io.SectionReader, error) {
+	e, ok := r.blobs[desc.Digest]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", desc.Digest, ErrMissingBlob)
+	}
+	if e.size != desc.Size {
+		return nil, fmt.Errorf("%s: %w: expected size %d, found %d", desc.Digest, ErrDigestMismatch, desc.Size, e.size)
+	}
+	return io.NewSectionReader(r.f, e.offset, e.size), nil
+}
+
+// verifyingReader checks a digest when its reader reaches EOF.
+type verifyingReader struct {
+	r    io.Reader
+	v    digest.Verifier
+	desc ocispec.Descriptor
+}
+
+func (vr *verifyingReader) Read(p []byte) (int, error) {
+	n, err := vr.r.Read(p)
+	vr.v.Write(p[:n])
+	if errors.Is(err, io.EOF) && !vr.v.Verified() {
+		return n, fmt.Errorf("%s: %w: content does not hash to its name", vr.desc.Digest, ErrDigestMismatch)
+	}
+	return n, err
+}

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package archive
+
+import (
+	"archive/tar"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/content"
+
+	"github.com/airlock-dev/airlock/spec"
+)
+
+// epoch is the modification time of every entry, so that archives are
+// byte-identical whenever their content is.
+var epoch = time.Unix(0, 0).UTC()
+
+// Write writes an archive holding every blob reachable from manifests (the
+// entries of index.json, in that order) to w. Entries come in a fixed order:
+// oci-layout, index.json, the blob folders, then blobs sorted by digest. Blobs
+// are streamed from src, which is trusted to return what it was asked for
+// (an archive [Reader] or a store that verified content as it was pushed).
+func Write(ctx context.Context, w io.Writer, src content.ReadOnlyStorage, manifests []ocispec.Descriptor) error {
+	blobs, err := collect(ctx, src, manifests)
+	if err != nil {
+		return err
+	}
+	index, err := json.Marshal(ocispec.Index{
+		Versioned: specs.Versioned{SchemaVersion: 2},
+		MediaType: ocispec.MediaTypeImageIndex,
+		Manifests: manifests,
+	})
+	if err != nil {
+		return err
+	}
+	tw := tar.NewWriter(w)
+	if err := writeFile(tw, ocispec.ImageLayoutFile, []byte(LayoutFile)); err != nil {
+		return err
+	}
+	if err := writeFile(tw, ocispec.ImageIndexFile, index); err != nil {
+		return err
+	}
+	if err := writeDirs(tw, blobs); err != nil {
+		return err
+	}
+	for _, d := range blobs {
+		if err := writeBlob(ctx, tw, src, d); err != nil {
+			return err
+		}
+	}
+	return tw.Close()
+}
+
+// collect lists the distinct blobs reachable from manifests, sorted by digest.
+func collect(ctx context.Context, src content.ReadOnlyStorage, manifests []ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+	seen := map[digest.Digest]ocispec.Descriptor{}
+	var visit func(ocispec.Descriptor) error
+	visit = func(d ocispec.Descriptor) error {
+		if _, ok := seen[d.Digest]; ok {
+			return nil
+		}
+		seen[d.Digest] = ocispec.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}
+		if !spec.IsManifest(d.MediaType) {
+			return nil
+		}
+		data, err := fetchManifest(ctx, src, d)
+		if err != nil {
+			return err
+		}
+		children, err := spec.Children(d.MediaType, data)
+		if err != nil {
+			return err
+		}
+		for _, c := range children {
+			if err := visit(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, m := range manifests {
+		if err := visit(m); err != nil {
+			return nil, fmt.Errorf("write archive: %w", err)
+		}
+	}
+	blobs := make([]ocispec.Descriptor, 0, len(seen))
+	for _, d := range seen {
+		blobs = append(blobs, d)
+	}
+	sort.Slice(blobs, func(i, j int) bool { return blobs[i].Digest < blobs[j].Digest })
+	return blobs, nil
+}
+
+func fetchManifest(ctx context.Context, src content.Fetcher, d ocispec.Descriptor) ([]byte, error) {
+	if d.Size > spec.MaxManifestSize {
+		return nil, fmt.Errorf("manifest %s is %d bytes, more than the %d allowed", d.Digest, d.Size, spec.MaxManifestSize)
+	}
+	rc, err := src.Fetch(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return content.ReadAll(rc, d)
+}
+
+func header(name string, size int64, dir bool) *tar.Header {
+	h := &tar.Header{Name: name, Size: size, Mode: 0o644, ModTime: epoch, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+	if dir {
+		h.Mode, h.Typeflag, h.Size = 0o755, tar.TypeDir, 0
+	}
+	return h
+}
+
+func writeFile(tw *tar.Writer, name string, data []byte) error {
+	if err := tw.WriteHeader(header(name, int64(len(data)), false)); err != nil {
+		return err
+	}
+	_, err := tw.Write(data)
+	return err
+}
+
+func writeDirs(tw *tar.Writer, blobs []ocispec.Descriptor) error {
+	if err := tw.WriteHeader(header(ocispec.ImageBlobsDir+"/", 0, true)); err != nil {
+		return err
+	}
+	algs := map[digest.Algorithm]bool{}
+	for _, d := range blobs {
+		algs[d.Digest.Algorithm()] = true
+	}
+	names := make([]string, 0, len(algs))
+	for a := range algs {
+		names = append(names, a.String())
+	}
+	sort.Strings(names)
+	for _, a := range names {
+		if err := tw.WriteHeader(header(ocispec.ImageBlobsDir+"/"+a+"/", 0, true)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeBlob(ctx context.Context, tw *tar.Writer, src content.Fetcher, d ocispec.Descriptor) error {
+	name := ocispec.ImageBlobsDir + "/" + d.Digest.Algorithm().String() + "/" + d.Digest.Encoded()
+	if err := tw.WriteHeader(header(name, d.Size, false)); err != nil {
+		return err
+	}
+	rc, err := src.Fetch(ctx, d)
+	if err != nil {
+		return fmt.Errorf("write archive: %s: %w", d.Digest, err)
+	}
+	defer rc.Close()
+	n, err := io.Copy(tw, rc)
+	if err != nil {
+		return fmt.Errorf("write archive: %s: %w", d.Digest, err)
+	}
+	if n != d.Size {
+		return fmt.Errorf("write archive: %s: expected %d bytes, found %d", d.Digest, d.Size, n)
+	}
+	return nil
+}
+
+// WriteFile writes an archive to path atomically: into a temporary file in
+// the same folder, renamed into place only when complete. On failure nothing
+// is left at path (and a file that was there is untouched).
+func WriteFile(ctx context.Context, path string, src content.ReadOnlyStorage, manifests []ocispec.Descriptor) error {
+	return Atomic(path, func(f *os.File) error {
+		return Write(ctx, f, src, manifests)
+	})
+}
+
+// Atomic creates path by calling write on a temporary file beside it, syncing
+// it and renaming it into place. If write fails the temporary file is removed.
+func Atomic(path string, write func(*os.File) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = write(tmp); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

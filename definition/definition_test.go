@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package definition_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/airlock-dev/airlock/definition"
+)
+
+const valid = `apiVersion: airlock.dev/v1alpha1
+kind: Package
+metadata:
+  name: hello
+  version: 1.0.0
+components:
+  - name: app
+    files:
+      - path: files/hello.txt
+        target: /opt/hello/hello.txt
+    images:
+      - ref: registry.example.com/team/app:1.2
+        platforms: [linux/amd64]
+`
+
+func TestParseValid(t *testing.T) {
+	pkg, err := definition.Parse("airlock.yaml", []byte(valid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pkg.Metadata.Name != "hello" || len(pkg.Components[0].Files) != 1 || pkg.Components[0].Images[0].Platforms[0] != "linux/amd64" {
+		t.Fatalf("unexpected parse: %+v", pkg)
+	}
+}
+
+func TestParseErrorsNameLineAndField(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"unknown field", strings.Replace(valid, "  version: 1.0.0", "  version: 1.0.0\n  colour: red", 1), `airlock.yaml:6:3: invalid definition: unknown field "colour"`},
+		{"wrong version", strings.Replace(valid, "v1alpha1", "v9", 1), `airlock.yaml:1:13: invalid definition: apiVersion: expected "airlock.dev/v1alpha1", found "airlock.dev/v9"`},
+		{"escaping path", strings.Replace(valid, "files/hello.txt", "../secret", 1), `airlock.yaml:9:15: invalid definition: components[0].files[0].path: expected a path inside the definition's folder, found "../secret"`},
+		{"absolute path", strings.Replace(valid, "files/hello.txt", "/etc/passwd", 1), `components[0].files[0].path: expected a path relative to the definition's folder, found absolute "/etc/passwd"`},
+		{"relative target", strings.Replace(valid, "/opt/hello/hello.txt", "opt/x", 1), `airlock.yaml:10:17: invalid definition: components[0].files[0].target: expected an absolute path`},
+		{"image without tag", strings.Replace(valid, "app:1.2", "app", 1), `components[0].images[0].ref: expected a tag or a digest`},
+		{"bad platform", strings.Replace(valid, "linux/amd64", "linux", 1), `components[0].images[0].platforms[0]: expected os/arch[/variant], found "linux"`},
+		{"missing name", strings.Replace(valid, "  name: hello\n", "", 1), `airlock.yaml:4:10: invalid definition: metadata.name: expected lower-case`},
+		{"not yaml", "{{", `airlock.yaml:1:`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := definition.Parse("airlock.yaml", []byte(tt.yaml))
+			if err == nil {
+				t.Fatal("expected an error")
+			}
+			if !errors.Is(err, definition.ErrInvalid) {
+				t.Errorf("error does not wrap ErrInvalid: %v", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q\nwant it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadRefusesSymlinkOutOfTree(t *testing.T) {
+	dir := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(outside, []byte("secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "files"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "files", "hello.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, definition.FileName), []byte(valid), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := definition.Load(dir)
+	if err == nil || !strings.Contains(err.Error(), "to stay inside") || !strings.Contains(err.Error(), ":9:15:") {
+		t.Fatalf("expected a refusal naming line 9, got %v", err)
+	}
+}
+
+func TestLoadAcceptsSymlinkInsideTree(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "files"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "real.txt"), []byte("hi"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../real.txt", filepath.Join(dir, "files", "hello.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, definition.FileName), []byte(valid), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := definition.Load(dir); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(valid))
+	f.Add([]byte("apiVersion: airlock.dev/v1alpha1\nkind: Package\ncomponents: [{name: a, files: [{path: ../x}]}]"))
+	f.Add([]byte("a: &a [*a]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		pkg, err := definition.Parse("fuzz.yaml", data)
+		if err == nil && (pkg == nil || pkg.Metadata.Name == "" || len(pkg.Components) == 0) {
+			t.Fatalf("accepted an incomplete definition: %+v", pkg)
+		}
+		if err != nil && !errors.Is(err, definition.ErrInvalid) {
+			t.Fatalf("error does not wrap ErrInvalid: %v", err)
+		}
+	})
+}

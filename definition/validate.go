@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package definition
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"oras.land/oras-go/v2/registry"
+)
+
+var (
+	// namePattern is the shape of package and component names.
+	namePattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9._-]{0,126}[a-z0-9])?$`)
+	// versionPattern is an OCI tag, since the version becomes the package's tag.
+	versionPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+	// platformPattern is "os/arch" or "os/arch/variant".
+	platformPattern = regexp.MustCompile(`^[a-z0-9]+/[a-z0-9_]+(?:/[a-z0-9]+)?$`)
+)
+
+func (p *Package) validate() error {
+	if p.APIVersion != APIVersion {
+		return fieldErr("$.apiVersion", "expected %q, found %q", APIVersion, p.APIVersion)
+	}
+	if p.Kind != Kind {
+		return fieldErr("$.kind", "expected %q, found %q", Kind, p.Kind)
+	}
+	if !namePattern.MatchString(p.Metadata.Name) {
+		return fieldErr("$.metadata.name", "expected lower-case letters, digits, '.', '_' or '-' (1-128), found %q", p.Metadata.Name)
+	}
+	if !versionPattern.MatchString(p.Metadata.Version) {
+		return fieldErr("$.metadata.version", "expected an OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]*, at most 128), found %q", p.Metadata.Version)
+	}
+	if len(p.Components) == 0 {
+		return fieldErr("$.components", "expected at least one component, found none")
+	}
+	seen := map[string]bool{}
+	for i, c := range p.Components {
+		at := fmt.Sprintf("$.components[%d]", i)
+		if !namePattern.MatchString(c.Name) {
+			return fieldErr(at+".name", "expected lower-case letters, digits, '.', '_' or '-', found %q", c.Name)
+		}
+		if seen[c.Name] {
+			return fieldErr(at+".name", "component %q is defined twice", c.Name)
+		}
+		seen[c.Name] = true
+		if err := c.validate(at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Component) validate(at string) error {
+	if len(c.Files)+len(c.Manifests)+len(c.Charts)+len(c.Images) == 0 {
+		return fieldErr(at, "component %q is empty: expected files, manifests, charts or images", c.Name)
+	}
+	titles := map[string]string{}
+	check := func(field string, p string) error {
+		if err := checkRelative(p); err != nil {
+			return fieldErr(field, "%v", err)
+		}
+		clean := path.Clean(p)
+		if prev, dup := titles[clean]; dup {
+			return fieldErr(field, "%q is already listed at %s", p, fieldName(prev))
+		}
+		titles[clean] = field
+		return nil
+	}
+	for i, f := range c.Files {
+		field := fmt.Sprintf("%s.files[%d]", at, i)
+		if err := check(field+".path", f.Path); err != nil {
+			return err
+		}
+		if f.Target != "" && !path.IsAbs(f.Target) {
+			return fieldErr(field+".target", "expected an absolute path, found %q", f.Target)
+		}
+	}
+	for i, m := range c.Manifests {
+		if err := check(fmt.Sprintf("%s.manifests[%d].path", at, i), m.Path); err != nil {
+			return err
+		}
+	}
+	for i, ch := range c.Charts {
+		if err := check(fmt.Sprintf("%s.charts[%d].path", at, i), ch.Path); err != nil {
+			return err
+		}
+	}
+	for i, img := range c.Images {
+		if err := img.validate(fmt.Sprintf("%s.images[%d]", at, i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (img *Image) validate(at string) error {
+	ref, err := registry.ParseReference(img.Ref)
+	if err != nil {
+		return fieldErr(at+".ref", "expected REGISTRY/REPOSITORY[:TAG][@DIGEST], found %q: %v", img.Ref, err)
+	}
+	if ref.Reference == "" {
+		return fieldErr(at+".ref", "expected a tag or a digest in %q", img.Ref)
+	}
+	for j, p := range img.Platforms {
+		if !platformPattern.MatchString(p) {
+			return fieldErr(fmt.Sprintf("%s.platforms[%d]", at, j), "expected os/arch[/variant], found %q", p)
+		}
+	}
+	return nil
+}
+
+// checkRelative refuses empty, absolute and escaping paths.
+func checkRelative(p string) error {
+	switch {
+	case p == "":
+		return fmt.Errorf("expected a path, found none")
+	case path.IsAbs(p) || filepath.IsAbs(p) || strings.HasPrefix(p, `\`):
+		return fmt.Errorf("expected a path relative to the definition's folder, found absolute %q", p)
+	case strings.ContainsRune(p, 0):
+		return fmt.Errorf("expected a path, found a NUL byte in %q", p)
+	}
+	clean := path.Clean(filepath.ToSlash(p))
+	if clean == ".." || strings.HasPrefix(clean, "../") {
+		return fmt.Errorf("expected a path inside the definition's folder, found %q", p)
+	}
+	if clean == "." {
+		return fmt.Errorf("expected a file, found the definition's folder itself")
+	}
+	return nil
+}
+
+// Resolve returns the absolute path of rel inside dir, following symbolic
+// links, and fails if the result is outside dir.
+func Resolve(dir, rel string) (string, error) {
+	if err := checkRelative(rel); err != nil {
+		return "", err
+	}
+	base, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", dir, err)
+	}
+	base, err = filepath.Abs(base)
+	if err != nil {
+		return "", err
+	}
+	full, err := filepath.EvalSymlinks(filepath.Join(base, filepath.FromSlash(rel)))
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", rel, err)
+	}
+	inside, err := filepath.Rel(base, full)
+	if err != nil || inside == ".." || strings.HasPrefix(inside, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("expected %q to stay inside %s, found it leads to %s", rel, base, full)
+	}
+	return full, nil
+}
+
+// checkPaths resolves every path against dir and checks its kind.
+func (p *Package) checkPaths(name string, data []byte, dir string) error {
+	type entry struct {
+		field, rel string
+		folderOK   bool
+	}
+	var entries []entry
+	for i, c := range p.Components {
+		for j, f := range c.Files {
+			entries = append(entries, entry{fmt.Sprintf("$.components[%d].files[%d].path", i, j), f.Path, false})
+		}
+		for j, m := range c.Manifests {
+			entries = append(entries, entry{fmt.Sprintf("$.components[%d].manifests[%d].path", i, j), m.Path, false})
+		}
+		for j, ch := range c.Charts {
+			entries = append(entries, entry{fmt.Sprintf("$.components[%d].charts[%d].path", i, j), ch.Path, true})
+		}
+	}
+	for _, e := range entries {
+		full, err := Resolve(dir, e.rel)
+		if err != nil {
+			return locate(name, data, fieldErr(e.field, "%v", err))
+		}
+		info, err := os.Stat(full)
+		if err != nil {
+			return locate(name, data, fieldErr(e.field, "%v", err))
+		}
+		if !info.Mode().IsRegular() && !(e.folderOK && info.IsDir()) {
+			return locate(name, data, fieldErr(e.field, "expected a regular file, found %s", info.Mode().Type()))
+		}
+	}
+	return nil
+}

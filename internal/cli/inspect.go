@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/airlock-dev/airlock"
+)
+
+type inspectCmd struct {
+	format formatFlag
+}
+
+func newInspect() *cobra.Command {
+	i := &inspectCmd{}
+	cmd := &cobra.Command{
+		Use:   "inspect TARGET",
+		Short: "Show a package's contents, signatures and attestations, without verifying",
+		Args:  cobra.ExactArgs(1),
+		RunE:  func(cmd *cobra.Command, args []string) error { return i.run(cmd, args[0]) },
+	}
+	i.format.register(cmd)
+	return cmd
+}
+
+func (i *inspectCmd) run(cmd *cobra.Command, target string) error {
+	if err := i.format.check(); err != nil {
+		return err
+	}
+	ins, err := airlock.Inspect(cmd.Context(), target, airlock.InspectOptions{})
+	if err != nil {
+		return err
+	}
+	if i.format.value == "json" {
+		enc := json.NewEncoder(cmd.OutOrStdout())
+		enc.SetIndent("", "  ")
+		return enc.Encode(ins)
+	}
+	printInspection(cmd.OutOrStdout(), ins)
+	return nil
+}
+
+func printInspection(w io.Writer, ins *airlock.Inspection) {
+	fmt.Fprintf(w, "Package %s %s\n  digest  %s\n", ins.Package.Name, ins.Package.Version, ins.Package.Digest)
+	if ins.Description != "" {
+		fmt.Fprintf(w, "  about   %s\n", ins.Description)
+	}
+	if ins.Created != "" {
+		fmt.Fprintf(w, "  created %s\n", ins.Created)
+	}
+	for _, c := range ins.Components {
+		fmt.Fprintf(w, "Component %s\n", c.Name)
+		for _, l := range c.Layers {
+			fmt.Fprintf(w, "  %-40s %10d  %s", l.Title, l.Size, l.Digest)
+			if l.Target != "" {
+				fmt.Fprintf(w, "  -> %s", l.Target)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	for _, img := range ins.Images {
+		fmt.Fprintf(w, "Image %s (component %s)\n  %s  %s\n", img.Ref, img.Component, img.Digest, img.MediaType)
+	}
+	fmt.Fprintf(w, "Signatures and attestations: %d\n", len(ins.Referrers))
+	for _, r := range ins.Referrers {
+		fmt.Fprintf(w, "  %s  %s  %s\n", r.Digest, r.PredicateType, r.Created)
+	}
+	fmt.Fprintln(w, "NOT VERIFIED: inspect reads the package without checking digests or signatures; use airlock verify.")
+}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/airlock-dev/airlock"
+)
+
+type signCmd struct {
+	key string
+}
+
+func newSign() *cobra.Command {
+	s := &signCmd{}
+	cmd := &cobra.Command{
+		Use:   "sign TARGET --key FILE",
+		Short: "Sign a package archive in place",
+		Args:  cobra.ExactArgs(1),
+		RunE:  func(cmd *cobra.Command, args []string) error { return s.run(cmd, args[0]) },
+	}
+	cmd.Flags().StringVar(&s.key, "key", "", "private key file (cosign's encrypted format, or unencrypted PEM)")
+	return cmd
+}
+
+func (s *signCmd) run(cmd *cobra.Command, target string) error {
+	if s.key == "" {
+		return fmt.Errorf("%w: sign: --key is required", errUsage)
+	}
+	pw := passwordSource{stdin: cmd.InOrStdin(), stderr: cmd.ErrOrStderr()}
+	key, err := airlock.LoadKey(s.key, func() ([]byte, error) { return pw.get(false) })
+	if err != nil {
+		return err
+	}
+	res, err := airlock.Sign(cmd.Context(), target, key, airlock.SignOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "Signed %s (root %s)\nSignature: %s (no transparency log: offline key signature)\n", target, res.Root.Digest, res.Signature.Digest)
+	return nil
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+// Package policy says who and what a verifier accepts: the signers whose
+// signature makes a package trustworthy, and how many of them must sign.
+// It does no I/O: keys arrive already read (see [KeySigner]).
+package policy
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
+)
+
+// ErrEmpty is returned by [Policy.Validate] for a policy that accepts no one.
+// There is no silent skip: a verifier must say whom it trusts.
+var ErrEmpty = errors.New("policy names no signer: pass --key (or an identity) to say whom to trust")
+
+// Policy is what a verification requires.
+type Policy struct {
+	// Signers are the accepted signers; a signature by any one of them counts.
+	Signers []Signer
+	// Threshold is how many distinct signers must have signed. Default 1.
+	Threshold int
+}
+
+// Signer is one accepted signer.
+type Signer struct {
+	// Name identifies the signer in reports, such as the key file's path.
+	Name string
+	// PublicKey is the signer's public key.
+	PublicKey crypto.PublicKey
+}
+
+// KeySigner returns a signer for a PEM public key; name appears in reports.
+func KeySigner(name string, pemData []byte) (Signer, error) {
+	pub, err := cryptoutils.UnmarshalPEMToPublicKey(pemData)
+	if err != nil {
+		return Signer{}, fmt.Errorf("key %s: expected a PEM public key: %w", name, err)
+	}
+	if err := CheckKey(pub); err != nil {
+		return Signer{}, fmt.Errorf("key %s: %w", name, err)
+	}
+	return Signer{Name: name, PublicKey: pub}, nil
+}
+
+// Validate checks that the policy can be satisfied at all.
+func (p Policy) Validate() error {
+	if len(p.Signers) == 0 {
+		return ErrEmpty
+	}
+	for i, s := range p.Signers {
+		if s.PublicKey == nil {
+			return fmt.Errorf("policy: signer %d (%s): no public key", i, s.Name)
+		}
+	}
+	if p.Threshold < 0 || p.Threshold > len(p.Signers) {
+		return fmt.Errorf("policy: threshold %d: expected 1 to %d (the number of signers)", p.Threshold, len(p.Signers))
+	}
+	return nil
+}
+
+// Required returns the threshold, defaulting to 1.
+func (p Policy) Required() int {
+	if p.Threshold <= 0 {
+		return 1
+	}
+	return p.Threshold
+}
+
+// CheckKey refuses keys of algorithms or sizes airlock does not accept:
+// ECDSA P-256 and P-384, Ed25519, and RSA of 2048, 3072 or 4096 bits are
+// accepted.
+func CheckKey(pub crypto.PublicKey) error {
+	switch k := pub.(type) {
+	case *ecdsa.PublicKey:
+		if k.Curve != elliptic.P256() && k.Curve != elliptic.P384() {
+			return fmt.Errorf("expected an ECDSA key on P-256 or P-384, found %s", k.Curve.Params().Name)
+		}
+	case *rsa.PublicKey:
+		if bits := k.N.BitLen(); bits != 2048 && bits != 3072 && bits != 4096 {
+			return fmt.Errorf("expected an RSA key of 2048, 3072 or 4096 bits, found %d", bits)
+		}
+	case ed25519.PublicKey:
+	default:
+		return fmt.Errorf("expected an ECDSA, Ed25519 or RSA key, found %T", pub)
+	}
+	return nil
+}
+
+// KeyID is the identifier cosign and sigstore-go write into a bundle signed
+// with a key (its public key hint): base64 of the SHA-256 of the PKIX public key.
+func KeyID(pub crypto.PublicKey) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return "", fmt.Errorf("encode public key: %w", err)
+	}
+	sum := sha256.Sum256(der)
+	return base64.StdEncoding.EncodeToString(sum[:]), nil
+}

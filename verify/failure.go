@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package verify
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Reason is a stable code for why verification failed. It appears in JSON
+// results and picks the exit code; its spelling never changes.
+type Reason string
+
+// Reasons for a verification failure.
+const (
+	// ReasonNoSignature: the package carries no signature at all.
+	ReasonNoSignature Reason = "NO_SIGNATURE"
+	// ReasonSignatureInvalid: signatures are present but none verifies under the policy.
+	ReasonSignatureInvalid Reason = "SIGNATURE_INVALID"
+	// ReasonKeyMismatch: signatures are present, made with keys the policy does not accept.
+	ReasonKeyMismatch Reason = "KEY_MISMATCH"
+	// ReasonSubjectMismatch: a signature is about another digest than the package root.
+	ReasonSubjectMismatch Reason = "SUBJECT_MISMATCH"
+	// ReasonThreshold: fewer distinct accepted signers than the policy's threshold.
+	ReasonThreshold Reason = "THRESHOLD_NOT_MET"
+	// ReasonDigestMismatch: content does not hash to the digest that names it.
+	ReasonDigestMismatch Reason = "DIGEST_MISMATCH"
+	// ReasonMissingBlob: a descriptor names content the package does not hold.
+	ReasonMissingBlob Reason = "MISSING_BLOB"
+	// ReasonMalformedPackage: the package is not a well-formed airlock package.
+	ReasonMalformedPackage Reason = "MALFORMED_PACKAGE"
+	// ReasonMalformedBundle: a signature bundle cannot be parsed.
+	ReasonMalformedBundle Reason = "MALFORMED_BUNDLE"
+)
+
+// Failure is a verification failure: the artifact is not trustworthy under
+// the policy. It is distinct from errors that mean "could not verify"
+// (unreadable files, bad flags, network), which are plain errors.
+type Failure struct {
+	// Reason is the stable code.
+	Reason Reason
+	// Message says what was expected and what was found.
+	Message string
+	// Err is the underlying cause, if any.
+	Err error
+}
+
+func (f *Failure) Error() string {
+	if f.Err != nil {
+		return fmt.Sprintf("verification failed: %s: %s: %v", f.Reason, f.Message, f.Err)
+	}
+	return fmt.Sprintf("verification failed: %s: %s", f.Reason, f.Message)
+}
+
+func (f *Failure) Unwrap() error { return f.Err }
+
+// Fail returns a *Failure with a formatted message.
+func Fail(reason Reason, format string, args ...any) *Failure {
+	return &Failure{Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// AsFailure returns the *Failure in err's chain, if there is one.
+func AsFailure(err error) (*Failure, bool) {
+	var f *Failure
+	ok := errors.As(err, &f)
+	return f, ok
+}

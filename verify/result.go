@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package verify
+
+// ResultAPIVersion versions the JSON form of [Result]. Fields are only ever
+// added within a version.
+const ResultAPIVersion = "airlock.dev/verify/v1alpha1"
+
+// Result is the outcome of verifying a package, in a form meant for machines
+// (`airlock verify --format json`) as well as for the human report.
+type Result struct {
+	// APIVersion is [ResultAPIVersion].
+	APIVersion string `json:"apiVersion"`
+	// Verified is true only when every check passed.
+	Verified bool `json:"verified"`
+	// Target is what was verified, as the user named it.
+	Target string `json:"target"`
+	// Package names the package.
+	Package PackageInfo `json:"package"`
+	// Checks lists every check in the order it ran, including those skipped.
+	Checks []Check `json:"checks"`
+	// Signatures lists every signature found and what became of it.
+	Signatures []SignatureResult `json:"signatures"`
+	// Failure is set when Verified is false because the package is not
+	// trustworthy under the policy.
+	Failure *FailureInfo `json:"failure,omitempty"`
+}
+
+// PackageInfo names a package.
+type PackageInfo struct {
+	Name    string `json:"name,omitempty"`
+	Version string `json:"version,omitempty"`
+	// Digest is the package root's digest, what signatures are about.
+	Digest string `json:"digest,omitempty"`
+}
+
+// Check statuses.
+const (
+	StatusPassed  = "passed"
+	StatusFailed  = "failed"
+	StatusSkipped = "skipped"
+)
+
+// Check is one step of a verification.
+type Check struct {
+	// Name is stable: "layout", "blobs", "signature", ...
+	Name string `json:"name"`
+	// Status is "passed", "failed" or "skipped".
+	Status string `json:"status"`
+	// Detail says what was checked or why not.
+	Detail string `json:"detail,omitempty"`
+}
+
+// SignatureResult is what became of one signature.
+type SignatureResult struct {
+	// Source is where the signature was found.
+	Source string `json:"source"`
+	// Verified is true when the signature verified for an accepted signer.
+	Verified bool `json:"verified"`
+	// Signer names the accepted signer it verified for.
+	Signer string `json:"signer,omitempty"`
+	// TransparencyLog says whether a log entry was present and checked.
+	TransparencyLog string `json:"transparencyLog,omitempty"`
+	// Timestamp says whether a signed timestamp was present and checked.
+	Timestamp string `json:"timestamp,omitempty"`
+	// Reason and Error say why the signature did not verify.
+	Reason Reason `json:"reason,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+func (r SignatureResult) fail(reason Reason, msg string) SignatureResult {
+	r.Verified, r.Reason, r.Error = false, reason, msg
+	return r
+}
+
+// FailureInfo is a [Failure] in JSON.
+type FailureInfo struct {
+	Reason  Reason `json:"reason"`
+	Message string `json:"message"`
+}
+
+// AddCheck appends a check.
+func (r *Result) AddCheck(name, status, detail string) {
+	r.Checks = append(r.Checks, Check{Name: name, Status: status, Detail: detail})
+}
