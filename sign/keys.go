@@ -126,4 +126,3 @@ func LoadPrivateKey(data []byte, password PasswordFunc) (crypto.Signer, error) {
 func parsePKCS8(der []byte) (crypto.PrivateKey, error) {
 	return cryptoutils.UnmarshalPEMToPrivateKey(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil)
 }
-

@@ -11,6 +11,7 @@
 package verify
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -209,7 +210,5 @@ func hexBytes(d digest.Digest) ([]byte, error) {
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}
-	out := make([]byte, len(d.Encoded())/2)
-	_, err := fmt.Sscanf(d.Encoded(), "%x", &out)
-	return out, err
+	return hex.DecodeString(d.Encoded())
 }

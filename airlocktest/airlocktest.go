@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+// Package airlocktest gives tests real parts in-process: an OCI 1.1 registry
+// (olareg, which implements the referrers API correctly), images pushed to
+// it, and sample package definitions. Tools that embed airlock can use it in
+// their own tests.
+package airlocktest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/olareg/olareg"
+	"github.com/olareg/olareg/config"
+	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/registry/remote"
+)
+
+// NewRegistry starts an in-memory OCI registry on 127.0.0.1 for the test's
+// lifetime and returns its host:port. Loopback registries are reached over
+// plain HTTP.
+func NewRegistry(t testing.TB) string {
+	t.Helper()
+	reg := olareg.New(config.Config{Storage: config.ConfigStorage{StoreType: config.StoreMem}})
+	srv := httptest.NewServer(reg)
+	t.Cleanup(func() {
+		srv.Close()
+		reg.Close()
+	})
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// PushImage pushes a small image with random content to host/repo:tag and
+// returns its descriptor. With several platforms ("linux/amd64") it pushes an
+// index of one manifest per platform; with none, a single manifest.
+func PushImage(t testing.TB, host, repo, tag string, platforms ...string) ocispec.Descriptor {
+	t.Helper()
+	ctx := context.Background()
+	r, err := remote.NewRepository(host + "/" + repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.PlainHTTP = true
+	push := func(mediaType string, data []byte) ocispec.Descriptor {
+		d := ocispec.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(data), Size: int64(len(data))}
+		if err := r.Push(ctx, d, bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	manifest := func(p *ocispec.Platform) ocispec.Descriptor {
+		layer := make([]byte, 4096)
+		rand.Read(layer)
+		l := push(ocispec.MediaTypeImageLayer, layer)
+		cfg := ocispec.Image{RootFS: ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{l.Digest}}}
+		if p != nil {
+			cfg.Platform = *p
+		}
+		cb, _ := json.Marshal(cfg)
+		c := push(ocispec.MediaTypeImageConfig, cb)
+		mb, _ := json.Marshal(ocispec.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest, Config: c, Layers: []ocispec.Descriptor{l}})
+		d := push(ocispec.MediaTypeImageManifest, mb)
+		d.Platform = p
+		return d
+	}
+	var root ocispec.Descriptor
+	if len(platforms) == 0 {
+		root = manifest(nil)
+	} else {
+		var ms []ocispec.Descriptor
+		for _, p := range platforms {
+			parts := strings.Split(p, "/")
+			pl := &ocispec.Platform{OS: parts[0], Architecture: parts[1]}
+			if len(parts) > 2 {
+				pl.Variant = parts[2]
+			}
+			ms = append(ms, manifest(pl))
+		}
+		ib, _ := json.Marshal(ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageIndex, Manifests: ms})
+		root = push(ocispec.MediaTypeImageIndex, ib)
+	}
+	if err := r.Tag(ctx, root, tag); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// SampleDefinition is the definition [WritePackage] writes, with its images
+// appended: a component with a file, a manifest and a chart folder.
+const SampleDefinition = `apiVersion: airlock.dev/v1alpha1
+kind: Package
+metadata:
+  name: hello
+  version: 1.0.0
+  description: a sample package
+components:
+  - name: app
+    files:
+      - path: files/hello.txt
+        target: /opt/hello/hello.txt
+    manifests:
+      - path: manifests/deploy.yaml
+    charts:
+      - path: charts/hello
+`
+
+// WritePackage writes a sample package folder and returns its path. images
+// are YAML list items appended under the component's images, e.g.
+// "- ref: 127.0.0.1:5000/team/app:1.0".
+func WritePackage(t testing.TB, images ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	def := SampleDefinition
+	if len(images) > 0 {
+		def += "    images:\n"
+		for _, img := range images {
+			def += "      " + strings.ReplaceAll(img, "\n", "\n        ") + "\n"
+		}
+	}
+	files := map[string]string{
+		"airlock.yaml":                          def,
+		"files/hello.txt":                       "Hello from the other side of the air gap.\n",
+		"manifests/deploy.yaml":                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hello\n",
+		"charts/hello/Chart.yaml":               "apiVersion: v2\nname: hello\nversion: 0.1.0\n",
+		"charts/hello/values.yaml":              "message: hello\n",
+		"charts/hello/templates/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}

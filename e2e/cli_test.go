@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package e2e_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/airlock-dev/airlock/airlocktest"
+	"github.com/airlock-dev/airlock/verify"
+)
+
+// signedPackage runs create, key generate and sign in a fresh folder.
+func signedPackage(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	pkg := airlocktest.WritePackage(t)
+	airlock(t, dir, 0, "create", pkg, "-o", "hello.tar")
+	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "team")
+	airlock(t, dir, 0, "sign", "hello.tar", "--key", "team.key")
+	return dir
+}
+
+func TestUserJourney(t *testing.T) {
+	dir := signedPackage(t)
+	r := airlock(t, dir, 0, "verify", "hello.tar", "--key", "team.pub")
+	for _, want := range []string{"VERIFIED: hello 1.0.0", "signed by team.pub", "transparency-log  skipped"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = airlock(t, dir, 0, "inspect", "hello.tar")
+	for _, want := range []string{"files/hello.txt", "-> /opt/hello/hello.txt", "hello-0.1.0.tgz", "https://sigstore.dev/cosign/sign/v1", "NOT VERIFIED: inspect"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("inspect lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestVerifyJSON(t *testing.T) {
+	dir := signedPackage(t)
+	r := airlock(t, dir, 0, "verify", "hello.tar", "--key", "team.pub", "--format", "json")
+	var res verify.Result
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, r.stdout)
+	}
+	if res.APIVersion != verify.ResultAPIVersion || !res.Verified || res.Package.Name != "hello" || len(res.Checks) < 3 {
+		t.Fatalf("unexpected result: %+v", res)
+	}
+}
+
+func TestVerifyFailsWithExit3(t *testing.T) {
+	dir := signedPackage(t)
+	data, _ := os.ReadFile(filepath.Join(dir, "hello.tar"))
+	data[bytes.Index(data, []byte("Hello from"))] = 'J'
+	os.WriteFile(filepath.Join(dir, "tampered.tar"), data, 0o644)
+	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "other")
+	tests := []struct {
+		name   string
+		args   []string
+		reason verify.Reason
+	}{
+		{"tampered", []string{"verify", "tampered.tar", "--key", "team.pub"}, verify.ReasonDigestMismatch},
+		{"wrong key", []string{"verify", "hello.tar", "--key", "other.pub"}, verify.ReasonKeyMismatch},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := airlock(t, dir, 3, tt.args...)
+			if !strings.Contains(r.stdout, "NOT VERIFIED: "+string(tt.reason)) || !strings.Contains(r.stderr, string(tt.reason)) {
+				t.Fatalf("expected %s in the report and the error:\n%s\n%s", tt.reason, r.stdout, r.stderr)
+			}
+			r = airlock(t, dir, 3, append(tt.args, "--format", "json")...)
+			var res verify.Result
+			if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || res.Failure == nil || res.Failure.Reason != tt.reason {
+				t.Fatalf("JSON must carry the reason %s: %v\n%s", tt.reason, err, r.stdout)
+			}
+		})
+	}
+	t.Run("unsigned", func(t *testing.T) {
+		airlock(t, dir, 0, "create", airlocktest.WritePackage(t), "-o", "unsigned.tar")
+		r := airlock(t, dir, 3, "verify", "unsigned.tar", "--key", "team.pub")
+		if !strings.Contains(r.stderr, "NO_SIGNATURE") || !strings.Contains(r.stderr, "expected a signature by team.pub") {
+			t.Fatalf("unexpected error: %s", r.stderr)
+		}
+	})
+}
+
+func TestCouldNotVerifyExits1(t *testing.T) {
+	dir := signedPackage(t)
+	tests := []struct {
+		name string
+		args []string
+		says string
+	}{
+		{"no key", []string{"verify", "hello.tar"}, "pass --key"},
+		{"unreadable file", []string{"verify", "absent.tar", "--key", "team.pub"}, "no such file"},
+		{"bad format", []string{"verify", "hello.tar", "--key", "team.pub", "--format", "yaml"}, "expected text or json"},
+		{"key is not a key", []string{"verify", "hello.tar", "--key", "hello.tar"}, "expected a PEM public key"},
+		{"create without -o", []string{"create", "."}, "-o/--output is required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := airlock(t, dir, 1, tt.args...)
+			if !strings.Contains(r.stderr, tt.says) {
+				t.Fatalf("stderr does not say %q:\n%s", tt.says, r.stderr)
+			}
+		})
+	}
+}
+
+func TestKeyPasswordSources(t *testing.T) {
+	dir := signedPackage(t)
+	// No password variable and no terminal: an error that says what to do.
+	r := run(t, dir, []string{"AIRLOCK_PASSWORD=", "COSIGN_PASSWORD="}, airlockBin, "sign", "hello.tar", "--key", "team.key")
+	if r.code != 1 || !strings.Contains(r.stderr, "cannot decrypt") {
+		t.Fatalf("an empty password must not decrypt the key: exit %d, %s", r.code, r.stderr)
+	}
+	env := []string{}
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, "AIRLOCK_PASSWORD=") && !strings.HasPrefix(e, "COSIGN_PASSWORD=") {
+			env = append(env, e)
+		}
+	}
+	r = runEnv(t, dir, env, "sign", "hello.tar", "--key", "team.key")
+	if r.code != 1 || !strings.Contains(r.stderr, "set AIRLOCK_PASSWORD") {
+		t.Fatalf("expected a request for a password: exit %d, %s", r.code, r.stderr)
+	}
+	r = runEnv(t, dir, append(env, "COSIGN_PASSWORD=correct horse"), "sign", "hello.tar", "--key", "team.key")
+	if r.code != 0 {
+		t.Fatalf("COSIGN_PASSWORD must be read: %s", r.stderr)
+	}
+}
+
+func TestCreateFailureLeavesNoFile(t *testing.T) {
+	dir := t.TempDir()
+	pkg := airlocktest.WritePackage(t, "- ref: 127.0.0.1:1/none/such:1.0")
+	r := airlock(t, dir, 1, "create", pkg, "-o", "out.tar")
+	if !strings.Contains(r.stderr, "127.0.0.1:1/none/such:1.0") {
+		t.Fatalf("the error must name the image: %s", r.stderr)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("create left files behind: %v", entries)
+	}
+}

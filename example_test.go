@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package airlock_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/airlock-dev/airlock"
+	"github.com/airlock-dev/airlock/policy"
+	"github.com/airlock-dev/airlock/sign"
+)
+
+// Create builds a package archive from a folder holding airlock.yaml.
+func ExampleCreate() {
+	out := filepath.Join(os.TempDir(), "example-create.tar")
+	defer os.Remove(out)
+	res, err := airlock.Create(context.Background(), "examples/hello", out, airlock.CreateOptions{
+		Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), // as SOURCE_DATE_EPOCH would
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Name, res.Version)
+	// Output: hello 1.0.0
+}
+
+// Sign and Verify: a key signs the archive in place; a policy naming the
+// public key verifies it, offline.
+func ExampleVerify() {
+	ctx := context.Background()
+	out := filepath.Join(os.TempDir(), "example-verify.tar")
+	defer os.Remove(out)
+	if _, err := airlock.Create(ctx, "examples/hello", out, airlock.CreateOptions{}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	pair, _ := sign.GenerateKey([]byte("password"))
+	signer, _ := sign.LoadPrivateKey(pair.PrivateKey, func() ([]byte, error) { return []byte("password"), nil })
+	key, _ := sign.NewKey(signer)
+	if _, err := airlock.Sign(ctx, out, key, airlock.SignOptions{}); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	team, _ := policy.KeySigner("team.pub", pair.PublicKey)
+	res, err := airlock.Verify(ctx, out, airlock.VerifyOptions{Policy: policy.Policy{Signers: []policy.Signer{team}}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Verified, res.Package.Name, res.Signatures[0].Signer)
+	// Output: true hello team.pub
+}
+
+// Inspect lists what a package holds without verifying it.
+func ExampleInspect() {
+	ctx := context.Background()
+	out := filepath.Join(os.TempDir(), "example-inspect.tar")
+	defer os.Remove(out)
+	if _, err := airlock.Create(ctx, "examples/hello", out, airlock.CreateOptions{}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	ins, err := airlock.Inspect(ctx, out, airlock.InspectOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, c := range ins.Components {
+		for _, l := range c.Layers {
+			fmt.Println(c.Name, l.Title, l.Size)
+		}
+	}
+	// Output:
+	// app files/hello.txt 42
+	// app manifests/deploy.yaml 278
+	// app hello-0.1.0.tgz 336
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package verify_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"strings"
+	"testing"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/airlock-dev/airlock/policy"
+	"github.com/airlock-dev/airlock/sign"
+	"github.com/airlock-dev/airlock/verify"
+)
+
+type signer struct {
+	key    *sign.Key
+	policy policy.Signer
+}
+
+func newSigner(t *testing.T, name string) signer {
+	t.Helper()
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, err := sign.NewKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signer{key, policy.Signer{Name: name, PublicKey: k.Public()}}
+}
+
+func (s signer) sign(t *testing.T, subject digest.Digest, predicateType string) []byte {
+	t.Helper()
+	st, err := sign.Statement(subject, predicateType, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sign.DSSE(context.Background(), st, s.key, sign.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestSignatureFailures(t *testing.T) {
+	root := digest.FromString("root")
+	alice, bob, mallory := newSigner(t, "alice.pub"), newSigner(t, "bob.pub"), newSigner(t, "mallory.pub")
+	cosignSign := "https://sigstore.dev/cosign/sign/v1"
+	one := func(b []byte) []verify.Signature { return []verify.Signature{{Source: "ref", Bundle: b}} }
+	tests := []struct {
+		name      string
+		sigs      []verify.Signature
+		policy    policy.Policy
+		reason    verify.Reason
+		mentioned string
+	}{
+		{"no signature", nil, policy.Policy{Signers: []policy.Signer{alice.policy}}, verify.ReasonNoSignature, "expected a signature by alice.pub"},
+		{"another key", one(mallory.sign(t, root, cosignSign)), policy.Policy{Signers: []policy.Signer{alice.policy}}, verify.ReasonKeyMismatch, "found a signature by key"},
+		{"another subject", one(alice.sign(t, digest.FromString("other"), cosignSign)), policy.Policy{Signers: []policy.Signer{alice.policy}}, verify.ReasonSubjectMismatch, "found one over another digest"},
+		{"an attestation is not a signature", one(alice.sign(t, root, "https://slsa.dev/provenance/v1")), policy.Policy{Signers: []policy.Signer{alice.policy}}, verify.ReasonSignatureInvalid, "found https://slsa.dev/provenance/v1"},
+		{"garbage bundle", one([]byte(`{"mediaType":"nope"}`)), policy.Policy{Signers: []policy.Signer{alice.policy}}, verify.ReasonMalformedBundle, "parse bundle"},
+		{"threshold", one(alice.sign(t, root, cosignSign)), policy.Policy{Signers: []policy.Signer{alice.policy, bob.policy}, Threshold: 2}, verify.ReasonThreshold, "expected 2 distinct signers"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := verify.New().Signatures(root, tt.sigs, tt.policy)
+			f, ok := verify.AsFailure(err)
+			if !ok {
+				t.Fatalf("expected a *Failure, got %v", err)
+			}
+			if f.Reason != tt.reason || !strings.Contains(f.Error(), tt.mentioned) {
+				t.Fatalf("expected %s mentioning %q, got %v", tt.reason, tt.mentioned, f)
+			}
+		})
+	}
+}
+
+func TestAnyAcceptedSignerSuffices(t *testing.T) {
+	root := digest.FromString("root")
+	alice, bob := newSigner(t, "alice.pub"), newSigner(t, "bob.pub")
+	sigs := []verify.Signature{
+		{Source: "a", Bundle: bob.sign(t, digest.FromString("other"), "https://sigstore.dev/cosign/sign/v1")},
+		{Source: "b", Bundle: alice.sign(t, root, "https://sigstore.dev/cosign/sign/v1")},
+	}
+	res, err := verify.New().Signatures(root, sigs, policy.Policy{Signers: []policy.Signer{bob.policy, alice.policy}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Verified || !res[1].Verified || res[1].Signer != "alice.pub" {
+		t.Fatalf("unexpected results %+v", res)
+	}
+	if res[1].TransparencyLog != "absent (offline key signature)" {
+		t.Fatalf("the report must say no log entry was checked, got %q", res[1].TransparencyLog)
+	}
+}
+
+func TestEmptyPolicyIsAnError(t *testing.T) {
+	_, err := verify.New().Signatures(digest.FromString("x"), nil, policy.Policy{})
+	if err == nil || !strings.Contains(err.Error(), "pass --key") {
+		t.Fatalf("expected the empty-policy error, got %v", err)
+	}
+	if _, ok := verify.AsFailure(err); ok {
+		t.Fatal("an empty policy is a usage error, not a verification failure")
+	}
+}
