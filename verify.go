@@ -47,7 +47,7 @@ func Verify(ctx context.Context, target string, opts VerifyOptions) (*verify.Res
 func verifyArchive(ctx context.Context, target string, opts VerifyOptions, res *verify.Result) error {
 	r, err := openArchive(target)
 	if err != nil {
-		res.AddCheck("layout", verify.StatusFailed, err.Error())
+		res.AddCheck("layout", verify.StatusFailed, detail(err))
 		return err
 	}
 	defer r.Close()
@@ -55,7 +55,7 @@ func verifyArchive(ctx context.Context, target string, opts VerifyOptions, res *
 	g, err := r.Check(ctx, archive.CheckOptions{Concurrency: opts.Concurrency})
 	if err != nil {
 		err = classify(err)
-		res.AddCheck("blobs", verify.StatusFailed, err.Error())
+		res.AddCheck("blobs", verify.StatusFailed, detail(err))
 		return err
 	}
 	res.Package = packageInfo(ctx, r, g.Root)
@@ -63,7 +63,7 @@ func verifyArchive(ctx context.Context, target string, opts VerifyOptions, res *
 	sigs, err := signatures(ctx, r, g)
 	if err != nil {
 		err = classify(err)
-		res.AddCheck("signature", verify.StatusFailed, err.Error())
+		res.AddCheck("signature", verify.StatusFailed, detail(err))
 		return err
 	}
 	results, err := verify.New().Signatures(g.Root.Digest, sigs, opts.Policy)
@@ -71,7 +71,7 @@ func verifyArchive(ctx context.Context, target string, opts VerifyOptions, res *
 		res.Signatures = results
 	}
 	if err != nil {
-		res.AddCheck("signature", verify.StatusFailed, err.Error())
+		res.AddCheck("signature", verify.StatusFailed, detail(err))
 		return err
 	}
 	for _, s := range results {
@@ -134,4 +134,13 @@ func readBundle(ctx context.Context, r *archive.Reader, ref ocispec.Descriptor) 
 		return nil, verify.Fail(verify.ReasonMalformedBundle, "referrer %s: bundle is %d bytes, more than the %d allowed", ref.Digest, m.Layers[0].Size, spec.MaxBundleSize)
 	}
 	return r.ReadManifest(ctx, m.Layers[0])
+}
+
+// detail is what a failed check's line says: a failure's message without
+// the "verification failed" prefix the final error carries.
+func detail(err error) string {
+	if f, ok := verify.AsFailure(err); ok {
+		return string(f.Reason) + ": " + f.Message
+	}
+	return err.Error()
 }

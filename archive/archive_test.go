@@ -180,7 +180,7 @@ func TestHostileArchives(t *testing.T) {
 			i := find(e, fileSize)
 			e[i].data = []byte("HELLO, WORLD\n")
 			return e
-		}, archive.ErrDigestMismatch, "hashes to sha256:"},
+		}, archive.ErrDigestMismatch, "found content hashing to sha256:"},
 		{"missing blob", func(e []tarEntry) []tarEntry {
 			i := find(e, fileSize)
 			return append(e[:i], e[i+1:]...)

@@ -199,7 +199,7 @@ func (r *Reader) hashBlob(ctx context.Context, d ocispec.Descriptor) error {
 	}
 	if !v.Verified() {
 		found, _ := d.Digest.Algorithm().FromReader(io.NewSectionReader(sr, 0, d.Size))
-		return fmt.Errorf("blob %s: %w: its content hashes to %s", d.Digest, ErrDigestMismatch, found)
+		return fmt.Errorf("blob %s: %w: expected content hashing to %s, found content hashing to %s", d.Digest, ErrDigestMismatch, d.Digest, found)
 	}
 	return nil
 }

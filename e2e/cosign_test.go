@@ -47,7 +47,7 @@ func pushLayout(t *testing.T, path, host, repository string) string {
 // The signature airlock stores in an archive is exactly what cosign v3
 // stores in a registry: pushed as it is, `cosign verify --key` accepts it.
 func TestCosignVerifiesAirlockSignature(t *testing.T) {
-	cosignBin := cosign(t)
+	cosignBin := tool(t, "cosign")
 	dir := signedPackage(t)
 	host := airlocktest.NewRegistry(t)
 	ref := pushLayout(t, filepath.Join(dir, "hello.tar"), host, "team/hello")
@@ -68,7 +68,7 @@ func TestCosignVerifiesAirlockSignature(t *testing.T) {
 // airlock signs with a key cosign generated, and cosign signs with a key
 // airlock generated: the two read each other's encrypted key format.
 func TestKeysInterchange(t *testing.T) {
-	cosignBin := cosign(t)
+	cosignBin := tool(t, "cosign")
 	dir := t.TempDir()
 	env := []string{"COSIGN_PASSWORD=correct horse"}
 	if r := run(t, dir, env, cosignBin, "generate-key-pair"); r.code != 0 {

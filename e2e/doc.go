@@ -5,7 +5,8 @@
 // run it as a user would, on real archives, against real peers (the cosign
 // binary, an OCI registry). It has no API.
 //
-// cosign is found through $AIRLOCK_COSIGN, then $PATH, then the cache that
-// .ci/run fills (~/.cache/airlock/bin). Without it the interoperability tests
-// skip, unless AIRLOCK_E2E_REQUIRE=1 (as in CI), which makes them fail.
+// Peers (cosign, oras, skopeo) are found through $AIRLOCK_<NAME>, then $PATH,
+// then the cache scripts/tools.sh fills (~/.cache/airlock/bin). Without one
+// the tests needing it skip, unless AIRLOCK_E2E_REQUIRE=1 (as in CI), which
+// makes them fail.
 package e2e

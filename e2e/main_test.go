@@ -80,15 +80,17 @@ func airlock(t *testing.T, dir string, want int, args ...string) result {
 	return r
 }
 
-// cosign returns the cosign binary's path, or skips (fails in CI) without it.
-func cosign(t *testing.T) string {
+// tool returns a peer binary's path: $AIRLOCK_<NAME>, then $PATH, then the
+// cache scripts/tools.sh fills. Without it the test skips, or fails when
+// AIRLOCK_E2E_REQUIRE=1 (as in CI).
+func tool(t *testing.T, name string) string {
 	t.Helper()
-	candidates := []string{os.Getenv("AIRLOCK_COSIGN")}
-	if p, err := exec.LookPath("cosign"); err == nil {
+	candidates := []string{os.Getenv("AIRLOCK_" + strings.ToUpper(name))}
+	if p, err := exec.LookPath(name); err == nil {
 		candidates = append(candidates, p)
 	}
 	if home, err := os.UserHomeDir(); err == nil {
-		candidates = append(candidates, filepath.Join(home, ".cache", "airlock", "bin", "cosign"))
+		candidates = append(candidates, filepath.Join(home, ".cache", "airlock", "bin", name))
 	}
 	for _, c := range candidates {
 		if c == "" {
@@ -99,8 +101,8 @@ func cosign(t *testing.T) string {
 		}
 	}
 	if os.Getenv("AIRLOCK_E2E_REQUIRE") == "1" {
-		t.Fatal("cosign not found and AIRLOCK_E2E_REQUIRE=1: .ci/run should have installed it")
+		t.Fatalf("%s not found and AIRLOCK_E2E_REQUIRE=1: scripts/tools.sh should have installed it", name)
 	}
-	t.Skip("cosign not found; set AIRLOCK_COSIGN or run .ci/run")
+	t.Skipf("%s not found; set AIRLOCK_%s or run scripts/tools.sh", name, strings.ToUpper(name))
 	return ""
 }

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The airlock Authors.
+#
+# The test suite: installs the pinned peers (scripts/tools.sh), then runs every
+# Go test, the end-to-end suite with the real cosign binary required, and a
+# short run of each fuzz target.
+set -euo pipefail
+export GOTOOLCHAIN=local
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+go mod download
+tools=$("$repo/scripts/tools.sh")
+export AIRLOCK_COSIGN="$tools/cosign" AIRLOCK_ORAS="$tools/oras" AIRLOCK_SKOPEO="$tools/skopeo"
+export AIRLOCK_E2E_REQUIRE=1
+
+go vet ./...
+go test -count=1 ./...
+
+fuzztime=${AIRLOCK_FUZZTIME:-15s}
+for target in "FuzzParse ./definition" "FuzzOpen ./archive"; do
+  set -- $target
+  go test -run '^$' -fuzz "^$1\$" -fuzztime "$fuzztime" "$2"
+done

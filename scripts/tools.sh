@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The airlock Authors.
+#
+# Installs the real peers the tests run against, pinned, from the Go module
+# proxy and Debian's packages, into a cache outside the repository
+# (~/.cache/airlock/bin, or $AIRLOCK_TOOLS). A binary already there at the
+# pinned version is reused: cold builds take minutes on two cores.
+set -euo pipefail
+export GOTOOLCHAIN=local
+tools=${AIRLOCK_TOOLS:-$HOME/.cache/airlock/bin}
+mkdir -p "$tools"
+
+COSIGN_VERSION=v3.1.3
+ORAS_VERSION=v1.3.0
+SKOPEO_VERSION=1.9.3+ds1-1+b10
+
+install_go() { # NAME MODULE/CMD VERSION
+  local name=$1 pkg=$2 version=$3 stamp="$tools/.$1.version"
+  if [ -x "$tools/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then
+    return
+  fi
+  echo "tools: building $name $version (takes a few minutes the first time)" >&2
+  GOBIN="$tools" go install "$pkg@$version"
+  echo "$version" > "$stamp"
+}
+
+install_go cosign github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_VERSION"
+install_go oras oras.land/oras/cmd/oras "$ORAS_VERSION"
+
+apt_updated=
+apt_install() { # PACKAGE [VERSION]: the pinned version, or the candidate if Debian no longer has it
+  [ -n "$apt_updated" ] || { apt-get update -qq >/dev/null; apt_updated=1; }
+  if [ -n "${2:-}" ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1=$2" >/dev/null 2>&1; then
+    return
+  fi
+  [ -z "${2:-}" ] || echo "tools: $1 $2 is no longer in Debian's archive; installing its candidate" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+}
+command -v skopeo >/dev/null || apt_install skopeo "$SKOPEO_VERSION"
+ln -sf "$(command -v skopeo)" "$tools/skopeo"
+
+command -v openssl >/dev/null || apt_install openssl
+[ -x /usr/bin/time ] || apt_install time
+echo "$tools"
