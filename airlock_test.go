@@ -9,6 +9,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -185,5 +186,27 @@ func TestCreatedDefaultsToNewestInput(t *testing.T) {
 	}
 	if ins.Created != "2025-03-04T05:06:07Z" {
 		t.Fatalf("expected the newest input's time, found %q", ins.Created)
+	}
+}
+
+// Images behind a login are pulled with the Docker config's credentials.
+func TestCreatePullsWithDockerCredentials(t *testing.T) {
+	host := airlocktest.NewLoginRegistry(t, "ci", "s3cret")
+	airlocktest.PushImage(t, host, "private/app", "1.0")
+	dir := airlocktest.WritePackage(t, "- ref: "+host+"/private/app:1.0")
+	out := filepath.Join(t.TempDir(), "hello.tar")
+
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	_, err := airlock.Create(context.Background(), dir, out, airlock.CreateOptions{})
+	if err == nil || !strings.Contains(err.Error(), "credential not found") {
+		t.Fatalf("without credentials: expected a refusal, got %v", err)
+	}
+
+	cfg := t.TempDir()
+	auth := base64.StdEncoding.EncodeToString([]byte("ci:s3cret"))
+	os.WriteFile(filepath.Join(cfg, "config.json"), []byte(`{"auths":{"`+host+`":{"auth":"`+auth+`"}}}`), 0o600)
+	t.Setenv("DOCKER_CONFIG", cfg)
+	if _, err := airlock.Create(context.Background(), dir, out, airlock.CreateOptions{}); err != nil {
+		t.Fatalf("with the Docker config's credentials: %v", err)
 	}
 }

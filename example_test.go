@@ -82,3 +82,30 @@ func ExampleInspect() {
 	// app manifests/deploy.yaml 278
 	// app hello-0.1.0.tgz 336
 }
+
+// Sign signs an archive in place with a key file in cosign's format.
+func ExampleSign() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example-sign-*")
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "hello.tar")
+	if _, err := airlock.Create(ctx, "examples/hello", out, airlock.CreateOptions{}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	pair, _ := sign.GenerateKey([]byte("password"))
+	os.WriteFile(filepath.Join(dir, "team.key"), pair.PrivateKey, 0o600)
+
+	key, err := airlock.LoadKey(filepath.Join(dir, "team.key"), func() ([]byte, error) { return []byte("password"), nil })
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := airlock.Sign(ctx, out, key, airlock.SignOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Signature.ArtifactType)
+	// Output: application/vnd.dev.sigstore.bundle.v0.3+json
+}

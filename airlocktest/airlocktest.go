@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/olareg/olareg"
@@ -24,6 +25,7 @@ import (
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/registry/remote"
+	orasauth "oras.land/oras-go/v2/registry/remote/auth"
 )
 
 // NewRegistry starts an in-memory OCI registry on 127.0.0.1 for the test's
@@ -31,7 +33,28 @@ import (
 // plain HTTP.
 func NewRegistry(t testing.TB) string {
 	t.Helper()
-	reg := olareg.New(config.Config{Storage: config.ConfigStorage{StoreType: config.StoreMem}})
+	return startRegistry(t, config.Config{Storage: config.ConfigStorage{StoreType: config.StoreMem}})
+}
+
+// NewLoginRegistry is [NewRegistry] for a registry that requires HTTP basic
+// authentication with user and password for every request. [PushImage]
+// logs in by itself.
+func NewLoginRegistry(t testing.TB, user, password string) string {
+	t.Helper()
+	auth, err := config.NewAuthBasicStatic(map[string]string{user: password}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := startRegistry(t, config.Config{Storage: config.ConfigStorage{StoreType: config.StoreMem}, Auth: auth})
+	logins.Store(host, orasauth.Credential{Username: user, Password: password})
+	return host
+}
+
+// logins remembers the credentials of login registries, by host.
+var logins sync.Map
+
+func startRegistry(t testing.TB, conf config.Config) string {
+	reg := olareg.New(conf)
 	srv := httptest.NewServer(reg)
 	t.Cleanup(func() {
 		srv.Close()
@@ -51,6 +74,9 @@ func PushImage(t testing.TB, host, repo, tag string, platforms ...string) ocispe
 		t.Fatal(err)
 	}
 	r.PlainHTTP = true
+	if cred, ok := logins.Load(host); ok {
+		r.Client = &orasauth.Client{Credential: orasauth.StaticCredential(host, cred.(orasauth.Credential))}
+	}
 	push := func(mediaType string, data []byte) ocispec.Descriptor {
 		d := ocispec.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(data), Size: int64(len(data))}
 		if err := r.Push(ctx, d, bytes.NewReader(data)); err != nil {

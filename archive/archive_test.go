@@ -28,6 +28,13 @@ import (
 // component manifest with one file layer.
 func sample(t testing.TB) (*memory.Store, ocispec.Descriptor) {
 	t.Helper()
+	return sampleWithPadding(t, 0)
+}
+
+// sampleWithPadding is sample with an annotation of padding bytes in the
+// component manifest, to make it as large as a test needs.
+func sampleWithPadding(t testing.TB, padding int) (*memory.Store, ocispec.Descriptor) {
+	t.Helper()
 	ctx := context.Background()
 	s := memory.New()
 	push := func(mediaType string, data []byte) ocispec.Descriptor {
@@ -41,7 +48,8 @@ func sample(t testing.TB) (*memory.Store, ocispec.Descriptor) {
 	config := push(spec.EmptyJSON.MediaType, spec.EmptyJSON.Data)
 	config.Data = nil
 	m, _ := json.Marshal(ocispec.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest,
-		ArtifactType: spec.ArtifactTypeComponent, Config: config, Layers: []ocispec.Descriptor{file}})
+		ArtifactType: spec.ArtifactTypeComponent, Config: config, Layers: []ocispec.Descriptor{file},
+		Annotations: map[string]string{"padding": strings.Repeat("p", padding)}})
 	comp := push(ocispec.MediaTypeImageManifest, m)
 	idx, _ := json.Marshal(ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageIndex,
 		ArtifactType: spec.ArtifactTypePackage, Manifests: []ocispec.Descriptor{comp}})
@@ -211,6 +219,56 @@ func TestHostileArchives(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestOversizedManifest(t *testing.T) {
+	s, root := sampleWithPadding(t, spec.MaxManifestSize)
+	var buf bytes.Buffer
+	// The writer refuses to read such a manifest too, so build the tar by hand.
+	if err := archive.Write(context.Background(), &buf, s, []ocispec.Descriptor{root}); err == nil {
+		t.Fatal("the writer accepted a manifest over the limit")
+	}
+	entries := []tarEntry{
+		{tar.Header{Name: "oci-layout", Typeflag: tar.TypeReg, Mode: 0o644}, []byte(archive.LayoutFile)},
+		{tar.Header{Name: "index.json", Typeflag: tar.TypeReg, Mode: 0o644}, mustJSON(t, ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, Manifests: []ocispec.Descriptor{root}})},
+	}
+	for _, d := range allBlobs(t, s, root) {
+		rc, _ := s.Fetch(context.Background(), d)
+		data, _ := io.ReadAll(rc)
+		entries = append(entries, tarEntry{tar.Header{Name: "blobs/sha256/" + d.Digest.Encoded(), Typeflag: tar.TypeReg, Mode: 0o644}, data})
+	}
+	err := openAndCheck(writeEntries(t, entries))
+	if !errors.Is(err, archive.ErrMalformed) || !strings.Contains(err.Error(), "more than the 4194304 allowed") {
+		t.Fatalf("expected a refusal of the oversized manifest, got %v", err)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// allBlobs lists the blobs of the sample graph by walking it in the store.
+func allBlobs(t *testing.T, s *memory.Store, root ocispec.Descriptor) []ocispec.Descriptor {
+	t.Helper()
+	out := []ocispec.Descriptor{root}
+	for i := 0; i < len(out); i++ {
+		if !spec.IsManifest(out[i].MediaType) {
+			continue
+		}
+		rc, _ := s.Fetch(context.Background(), out[i])
+		data, _ := io.ReadAll(rc)
+		children, err := spec.Children(out[i].MediaType, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, children...)
+	}
+	return out
 }
 
 func TestTruncatedArchive(t *testing.T) {

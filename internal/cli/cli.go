@@ -7,6 +7,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -68,4 +69,11 @@ func (f *formatFlag) check() error {
 		return fmt.Errorf("%w: --format: expected text or json, found %q", errUsage, f.value)
 	}
 	return nil
+}
+
+// printJSON writes v as indented JSON, the form every --format json takes.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -4,7 +4,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -38,9 +37,7 @@ func (i *inspectCmd) run(cmd *cobra.Command, target string) error {
 		return err
 	}
 	if i.format.value == "json" {
-		enc := json.NewEncoder(cmd.OutOrStdout())
-		enc.SetIndent("", "  ")
-		return enc.Encode(ins)
+		return printJSON(cmd.OutOrStdout(), ins)
 	}
 	printInspection(cmd.OutOrStdout(), ins)
 	return nil

@@ -4,7 +4,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -47,9 +46,7 @@ func (v *verifyCmd) run(cmd *cobra.Command, target string) error {
 		return err
 	}
 	if v.format.value == "json" {
-		enc := json.NewEncoder(cmd.OutOrStdout())
-		enc.SetIndent("", "  ")
-		if jerr := enc.Encode(res); jerr != nil {
+		if jerr := printJSON(cmd.OutOrStdout(), res); jerr != nil {
 			return jerr
 		}
 	} else {
