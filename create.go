@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -26,7 +27,8 @@ type CreateOptions struct {
 	// Registry says how images are pulled.
 	Registry registry.Options
 	// TempDir holds the build's scratch store, removed when Create returns.
-	// Default: os.TempDir().
+	// It needs room for the whole package. Default: the output's folder, which
+	// the caller chose for a file of that size (a tmpfs /tmp may not fit it).
 	TempDir string
 	// Logger receives progress. Default: discard.
 	Logger *slog.Logger
@@ -47,7 +49,11 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 	if err != nil {
 		return nil, err
 	}
-	scratch, err := os.MkdirTemp(opts.TempDir, "airlock-create-*")
+	tmp := opts.TempDir
+	if tmp == "" {
+		tmp = filepath.Dir(output)
+	}
+	scratch, err := os.MkdirTemp(tmp, ".airlock-create-*")
 	if err != nil {
 		return nil, fmt.Errorf("create scratch folder: %w", err)
 	}

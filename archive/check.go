@@ -5,6 +5,7 @@ package archive
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -54,6 +55,9 @@ func (r *Reader) Check(ctx context.Context, opts CheckOptions) (*Graph, error) {
 			return nil, err
 		}
 	}
+	if err := r.checkRoot(ctx, root); err != nil {
+		return nil, err
+	}
 	for subject := range g.Referrers {
 		if _, ok := reached[subject]; !ok {
 			return nil, fmt.Errorf("%w: a referrer's subject %s is not in the archive", ErrMalformed, subject)
@@ -89,6 +93,23 @@ func (r *Reader) root() (ocispec.Descriptor, error) {
 		return ocispec.Descriptor{}, fmt.Errorf("%w: index.json: expected the package root to be an %s, found %s", ErrMalformed, ocispec.MediaTypeImageIndex, roots[0].MediaType)
 	}
 	return roots[0], nil
+}
+
+// checkRoot makes sure the root's content says what index.json's descriptor
+// claims: an index whose own artifactType is the package's.
+func (r *Reader) checkRoot(ctx context.Context, root ocispec.Descriptor) error {
+	data, err := r.ReadManifest(ctx, root)
+	if err != nil {
+		return err
+	}
+	var index ocispec.Index
+	if err := json.Unmarshal(data, &index); err != nil {
+		return fmt.Errorf("%w: package root %s: %v", ErrMalformed, root.Digest, err)
+	}
+	if index.ArtifactType != spec.ArtifactTypePackage {
+		return fmt.Errorf("%w: package root %s: expected artifactType %s, found %q", ErrMalformed, root.Digest, spec.ArtifactTypePackage, index.ArtifactType)
+	}
+	return nil
 }
 
 // walk visits desc and its descendants. Manifests are read (bounded) and
