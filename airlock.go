@@ -24,6 +24,7 @@ import (
 	"oras.land/oras-go/v2/content"
 
 	"github.com/airlock-dev/airlock/archive"
+	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/verify"
 )
 
@@ -51,7 +52,7 @@ func classify(err error) error {
 	}
 	var reason verify.Reason
 	switch {
-	case errors.Is(err, archive.ErrDigestMismatch):
+	case errors.Is(err, archive.ErrDigestMismatch), errors.Is(err, registry.ErrDigestMismatch):
 		reason = verify.ReasonDigestMismatch
 	case errors.Is(err, archive.ErrMissingBlob):
 		reason = verify.ReasonMissingBlob

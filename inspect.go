@@ -6,17 +6,19 @@ package airlock
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/airlock-dev/airlock/archive"
+	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
 )
 
 // InspectOptions tunes [Inspect]. The zero value is valid.
-type InspectOptions struct{}
+type InspectOptions struct {
+	// Registry says how registries are reached, for oci:// targets.
+	Registry registry.Options
+}
 
 // Inspection is what a package holds, as read without verifying it.
 type Inspection struct {
@@ -66,42 +68,32 @@ type ReferrerInfo struct {
 	ArtifactType  string `json:"artifactType"`
 	PredicateType string `json:"predicateType,omitempty"`
 	Created       string `json:"created,omitempty"`
+	// Tag is set for cosign's legacy tag-based signatures and attestations.
+	Tag string `json:"tag,omitempty"`
 }
 
-// Inspect reads the package archive at target and describes it, without
-// verifying blob digests or signatures.
-func Inspect(ctx context.Context, target string, _ InspectOptions) (*Inspection, error) {
-	r, err := openArchive(target)
+// Inspect reads the package at target (an archive path or an oci://
+// reference) and describes it, without verifying digests or signatures.
+func Inspect(ctx context.Context, target string, opts InspectOptions) (*Inspection, error) {
+	src, err := openSource(ctx, target, opts.Registry)
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
-	var root *ocispec.Descriptor
+	defer src.Close()
 	ins := &Inspection{Components: []ComponentInfo{}, Images: []ImageInfo{}, Referrers: []ReferrerInfo{}}
-	for _, d := range r.Index().Manifests {
-		switch {
-		case d.ArtifactType == spec.ArtifactTypePackage && root == nil:
-			root = &d
-		default:
-			ins.Referrers = append(ins.Referrers, ReferrerInfo{
-				Digest:        d.Digest.String(),
-				ArtifactType:  d.ArtifactType,
-				PredicateType: d.Annotations[spec.AnnotationBundlePredicateType],
-				Created:       d.Annotations[spec.AnnotationCreated],
-			})
-		}
+	ins.Package = src.info()
+	ins.Description = src.index.Annotations[spec.AnnotationDescription]
+	ins.Created = src.index.Annotations[spec.AnnotationCreated]
+	for _, r := range src.referrers {
+		ins.Referrers = append(ins.Referrers, ReferrerInfo{
+			Digest:        r.Digest.String(),
+			ArtifactType:  r.ArtifactType,
+			PredicateType: r.Annotations[spec.AnnotationBundlePredicateType],
+			Created:       r.Annotations[spec.AnnotationCreated],
+			Tag:           r.LegacyTag,
+		})
 	}
-	if root == nil {
-		return nil, classify(fmt.Errorf("%w: index.json names no package root", archive.ErrMalformed))
-	}
-	var index ocispec.Index
-	if err := readJSON(ctx, r, *root, &index); err != nil {
-		return nil, err
-	}
-	ins.Package = verify.PackageInfo{Name: index.Annotations[spec.AnnotationTitle], Version: index.Annotations[spec.AnnotationVersion], Digest: root.Digest.String()}
-	ins.Description = index.Annotations[spec.AnnotationDescription]
-	ins.Created = index.Annotations[spec.AnnotationCreated]
-	for _, m := range index.Manifests {
+	for _, m := range src.index.Manifests {
 		if m.ArtifactType != spec.ArtifactTypeComponent {
 			ins.Images = append(ins.Images, ImageInfo{
 				Ref: m.Annotations[spec.AnnotationImageRef], Component: m.Annotations[spec.AnnotationComponent],
@@ -109,7 +101,7 @@ func Inspect(ctx context.Context, target string, _ InspectOptions) (*Inspection,
 			})
 			continue
 		}
-		c, err := inspectComponent(ctx, r, m)
+		c, err := inspectComponent(ctx, src, m)
 		if err != nil {
 			return nil, err
 		}
@@ -118,10 +110,14 @@ func Inspect(ctx context.Context, target string, _ InspectOptions) (*Inspection,
 	return ins, nil
 }
 
-func inspectComponent(ctx context.Context, r *archive.Reader, desc ocispec.Descriptor) (ComponentInfo, error) {
-	var m ocispec.Manifest
-	if err := readJSON(ctx, r, desc, &m); err != nil {
+func inspectComponent(ctx context.Context, src *source, desc ocispec.Descriptor) (ComponentInfo, error) {
+	data, err := readBounded(ctx, src.store, desc, spec.MaxManifestSize)
+	if err != nil {
 		return ComponentInfo{}, err
+	}
+	var m ocispec.Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return ComponentInfo{}, verify.Fail(verify.ReasonMalformedPackage, "component %s: %v", desc.Digest, err)
 	}
 	c := ComponentInfo{Name: m.Annotations[spec.AnnotationTitle], Digest: desc.Digest.String(), Layers: []LayerInfo{}}
 	for _, l := range m.Layers {
@@ -134,15 +130,4 @@ func inspectComponent(ctx context.Context, r *archive.Reader, desc ocispec.Descr
 		})
 	}
 	return c, nil
-}
-
-func readJSON(ctx context.Context, r *archive.Reader, desc ocispec.Descriptor, v any) error {
-	data, err := r.ReadManifest(ctx, desc)
-	if err != nil {
-		return classify(err)
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return classify(fmt.Errorf("%w: %s: %v", archive.ErrMalformed, desc.Digest, err))
-	}
-	return nil
 }

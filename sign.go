@@ -15,6 +15,7 @@ import (
 
 	"github.com/airlock-dev/airlock/archive"
 	"github.com/airlock-dev/airlock/policy"
+	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/sign"
 	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
@@ -26,6 +27,8 @@ type SignOptions struct {
 	Now func() time.Time
 	// Sign says how the bundle is signed. Default: with the key alone, offline.
 	Sign sign.Options
+	// Registry says how registries are reached, for oci:// targets.
+	Registry registry.Options
 }
 
 // SignResult describes a signature [Sign] added.
@@ -36,11 +39,15 @@ type SignResult struct {
 	Signature ocispec.Descriptor
 }
 
-// Sign signs the package archive at target in place with key. It first checks
+// Sign signs the package at target with key. An archive is signed in place
+// (and an oci:// package gets the signature pushed as a referrer). It first checks
 // the archive's integrity (a package whose blobs do not match their digests
 // is never signed), then checks the bundle it made against the key before
 // writing, and replaces the archive atomically.
 func Sign(ctx context.Context, target string, key *sign.Key, opts SignOptions) (*SignResult, error) {
+	if registry.IsTarget(target) {
+		return signRemote(ctx, target, key, opts)
+	}
 	r, err := openArchive(target)
 	if err != nil {
 		return nil, err
@@ -75,6 +82,26 @@ func Sign(ctx context.Context, target string, key *sign.Key, opts SignOptions) (
 		return nil, fmt.Errorf("sign %s: %w", target, err)
 	}
 	return &SignResult{Root: g.Root, Signature: ref.Descriptor}, nil
+}
+
+// signRemote signs a package in a registry: the new signature is pushed as a
+// referrer of the root (or into the referrers tag schema).
+func signRemote(ctx context.Context, target string, key *sign.Key, opts SignOptions) (*SignResult, error) {
+	src, err := openSource(ctx, target, opts.Registry)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	store, referrers, err := pushContent(ctx, src, PushOptions{Key: key, Sign: opts.Sign, Now: opts.Now})
+	if err != nil {
+		return nil, err
+	}
+	added := referrers[len(referrers)-1]
+	res := &PushResult{}
+	if err := pushGraph(ctx, store, src.remote.Repository(), src.root, []registry.Referrer{added}, PushOptions{}, res); err != nil {
+		return nil, fmt.Errorf("sign %s: %w", target, err)
+	}
+	return &SignResult{Root: src.root, Signature: added.Descriptor}, nil
 }
 
 // selfCheck verifies a freshly made bundle against the signing key, so a

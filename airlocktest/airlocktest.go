@@ -69,14 +69,7 @@ func startRegistry(t testing.TB, conf config.Config) string {
 func PushImage(t testing.TB, host, repo, tag string, platforms ...string) ocispec.Descriptor {
 	t.Helper()
 	ctx := context.Background()
-	r, err := remote.NewRepository(host + "/" + repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.PlainHTTP = true
-	if cred, ok := logins.Load(host); ok {
-		r.Client = &orasauth.Client{Credential: orasauth.StaticCredential(host, cred.(orasauth.Credential))}
-	}
+	r := repository(t, host, repo)
 	push := func(mediaType string, data []byte) ocispec.Descriptor {
 		d := ocispec.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(data), Size: int64(len(data))}
 		if err := r.Push(ctx, d, bytes.NewReader(data)); err != nil {
@@ -171,4 +164,36 @@ func WritePackage(t testing.TB, images ...string) string {
 		}
 	}
 	return dir
+}
+
+// repository returns a client for host/repo, logged in where needed.
+func repository(t testing.TB, host, repo string) *remote.Repository {
+	t.Helper()
+	r, err := remote.NewRepository(host + "/" + repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.PlainHTTP = true
+	if cred, ok := logins.Load(host); ok {
+		r.Client = &orasauth.Client{Credential: orasauth.StaticCredential(host, cred.(orasauth.Credential))}
+	}
+	return r
+}
+
+// Tag points tag in host/repo at desc.
+func Tag(t testing.TB, host, repo string, desc ocispec.Descriptor, tag string) {
+	t.Helper()
+	if err := repository(t, host, repo).Tag(context.Background(), desc, tag); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Resolve returns what reference names in host/repo.
+func Resolve(t testing.TB, host, repo, reference string) ocispec.Descriptor {
+	t.Helper()
+	d, err := repository(t, host, repo).Resolve(context.Background(), reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -44,7 +44,7 @@ type Graph struct {
 // once. Errors wrap [ErrMalformed], [ErrMissingBlob] or [ErrDigestMismatch].
 func (r *Reader) Check(ctx context.Context, opts CheckOptions) (*Graph, error) {
 	g := &Graph{Referrers: map[digest.Digest][]ocispec.Descriptor{}}
-	root, err := r.root()
+	root, err := r.Root()
 	if err != nil {
 		return nil, err
 	}
@@ -78,8 +78,8 @@ func (r *Reader) Check(ctx context.Context, opts CheckOptions) (*Graph, error) {
 	return g, nil
 }
 
-// root finds the one index.json entry that is an airlock package.
-func (r *Reader) root() (ocispec.Descriptor, error) {
+// Root returns the one index.json entry that is an airlock package root.
+func (r *Reader) Root() (ocispec.Descriptor, error) {
 	var roots []ocispec.Descriptor
 	for _, d := range r.index.Manifests {
 		if d.ArtifactType == spec.ArtifactTypePackage {

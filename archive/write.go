@@ -163,7 +163,7 @@ func writeBlob(ctx context.Context, tw *tar.Writer, src content.Fetcher, d ocisp
 	defer rc.Close()
 	n, err := io.Copy(tw, rc)
 	if err != nil {
-		return fmt.Errorf("write archive: %s: %w", d.Digest, err)
+		return fmt.Errorf("write archive: blob %s: %w", d.Digest, err)
 	}
 	if n != d.Size {
 		return fmt.Errorf("write archive: %s: expected %d bytes, found %d", d.Digest, d.Size, n)

@@ -1,31 +1,57 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The airlock Authors.
 
-// Package registry connects to OCI registries with oras-go v2: references,
-// credentials from the Docker config and its credential helpers, and plain
-// HTTP for loopback registries as Docker allows it.
+// Package registry connects to OCI registries with oras-go v2: targets
+// (oci://REGISTRY/REPO[:TAG|@DIGEST]), credentials from the Docker config
+// and its credential helpers, plain HTTP for loopback registries as Docker
+// allows it, TLS settings, retries with backoff, blob downloads that resume
+// with range requests, the referrers capability probe, and discovery of a
+// subject's signatures and attestations (referrers API, the referrers tag
+// schema, and cosign's legacy tags).
+//
+// Everything a registry returns is untrusted: manifests are bounded and
+// digest-checked, blobs are digest-checked as they stream.
 package registry
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 
 	"oras.land/oras-go/v2/registry"
 	"oras.land/oras-go/v2/registry/remote"
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/credentials"
 	"oras.land/oras-go/v2/registry/remote/retry"
+
+	"github.com/airlock-dev/airlock/spec"
 )
 
+// Scheme prefixes a registry target.
+const Scheme = "oci://"
+
+// ErrTarget marks a malformed registry target.
+var ErrTarget = errors.New("invalid registry target")
+
 // Options says how to reach registries. The zero value uses HTTPS (plain HTTP
-// for loopback hosts), the Docker config's credentials, and a retrying client.
+// for loopback hosts), the system's CAs, the Docker config's credentials, and
+// retries transient errors with backoff.
 type Options struct {
 	// PlainHTTP uses plain HTTP for every registry. Default: only for loopback
 	// hosts (localhost, 127.0.0.0/8, ::1), as Docker does.
 	PlainHTTP bool
-	// HTTPClient is the base client. Default: oras-go's retrying client, which
-	// retries transient errors with backoff.
+	// CAFile is a PEM file of CA certificates trusted in addition to the system's.
+	CAFile string
+	// InsecureSkipTLSVerify accepts any TLS certificate. It is about transport
+	// only: it never skips signature verification.
+	InsecureSkipTLSVerify bool
+	// HTTPClient is the base client; it replaces the TLS settings above.
+	// Default: a client with those settings that retries transient errors.
 	HTTPClient *http.Client
 	// Credentials resolves credentials for a registry. Default: the Docker
 	// config (DOCKER_CONFIG or ~/.docker/config.json) and its credential
@@ -35,6 +61,21 @@ type Options struct {
 	UserAgent string
 }
 
+// IsTarget reports whether s names a registry target (oci://...).
+func IsTarget(s string) bool { return strings.HasPrefix(s, Scheme) }
+
+// ParseTarget parses oci://REGISTRY/REPO[:TAG|@DIGEST].
+func ParseTarget(s string) (registry.Reference, error) {
+	if !IsTarget(s) {
+		return registry.Reference{}, fmt.Errorf("%w: expected %sREGISTRY/REPOSITORY[:TAG|@DIGEST], found %q", ErrTarget, Scheme, s)
+	}
+	ref, err := registry.ParseReference(strings.TrimPrefix(s, Scheme))
+	if err != nil {
+		return registry.Reference{}, fmt.Errorf("%w: %q: %v", ErrTarget, s, err)
+	}
+	return ref, nil
+}
+
 // Repository returns a client for the repository of ref.
 func Repository(ref registry.Reference, opts Options) (*remote.Repository, error) {
 	repo, err := remote.NewRepository(ref.Registry + "/" + ref.Repository)
@@ -42,6 +83,10 @@ func Repository(ref registry.Reference, opts Options) (*remote.Repository, error
 		return nil, fmt.Errorf("repository %s: %w", ref, err)
 	}
 	repo.PlainHTTP = opts.PlainHTTP || IsLoopback(ref.Host())
+	repo.MaxMetadataBytes = spec.MaxManifestSize
+	// Registries often forbid deletes; a stale referrers index left behind is
+	// harmless, a failed push is not.
+	repo.SkipReferrersGC = true
 	cred := opts.Credentials
 	if cred == nil {
 		store, err := credentials.NewStoreFromDocker(credentials.StoreOptions{})
@@ -52,7 +97,9 @@ func Repository(ref registry.Reference, opts Options) (*remote.Repository, error
 	}
 	base := opts.HTTPClient
 	if base == nil {
-		base = retry.DefaultClient
+		if base, err = httpClient(opts); err != nil {
+			return nil, err
+		}
 	}
 	ua := opts.UserAgent
 	if ua == "" {
@@ -62,6 +109,30 @@ func Repository(ref registry.Reference, opts Options) (*remote.Repository, error
 	client.SetUserAgent(ua)
 	repo.Client = client
 	return repo, nil
+}
+
+// httpClient builds a retrying client with the TLS options.
+func httpClient(opts Options) (*http.Client, error) {
+	if opts.CAFile == "" && !opts.InsecureSkipTLSVerify {
+		return retry.DefaultClient, nil
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.InsecureSkipTLSVerify} //nolint:gosec // the user asked, by a flag named so
+	if opts.CAFile != "" {
+		pemData, err := os.ReadFile(opts.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("--registry-ca-file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pemData) {
+			return nil, fmt.Errorf("--registry-ca-file %s: expected PEM certificates, found none", opts.CAFile)
+		}
+		tr.TLSClientConfig.RootCAs = pool
+	}
+	return &http.Client{Transport: retry.NewTransport(tr)}, nil
 }
 
 // IsLoopback reports whether host (with or without a port) is a loopback

@@ -30,6 +30,8 @@ const (
 	ReasonMissingBlob Reason = "MISSING_BLOB"
 	// ReasonMalformedPackage: the package is not a well-formed airlock package.
 	ReasonMalformedPackage Reason = "MALFORMED_PACKAGE"
+	// ReasonTagMoved: a tag named another digest at the end of a pull than at its start.
+	ReasonTagMoved Reason = "TAG_MOVED"
 	// ReasonMalformedBundle: a signature bundle cannot be parsed.
 	ReasonMalformedBundle Reason = "MALFORMED_BUNDLE"
 )

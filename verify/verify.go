@@ -27,12 +27,26 @@ import (
 	"github.com/airlock-dev/airlock/spec"
 )
 
-// Signature is a bundle found beside a package, with where it came from.
+// Signature is a signature found beside a package, with where it came from:
+// a Sigstore bundle, or a signature in cosign's legacy tag format.
 type Signature struct {
-	// Source says where the bundle was found, such as its referrer manifest's digest.
+	// Source says where the signature was found, such as its referrer manifest's digest.
 	Source string
 	// Bundle is the bundle's JSON, at most spec.MaxBundleSize bytes.
 	Bundle []byte
+	// Legacy is set instead of Bundle for cosign's ".sig" tag format.
+	Legacy *LegacySignature
+}
+
+// LegacySignature is one layer of a cosign ".sig" manifest: a "simple
+// signing" payload naming the signed digest, and a signature over it.
+type LegacySignature struct {
+	// Payload is the layer's content (application/vnd.dev.cosign.simplesigning.v1+json).
+	Payload []byte
+	// Signature is the decoded "dev.cosignproject.cosign/signature" annotation.
+	Signature []byte
+	// HasLogEntry says whether a "dev.sigstore.cosign/bundle" annotation was present.
+	HasLogEntry bool
 }
 
 // Verifier verifies signatures. It holds no per-call state and is safe for
@@ -94,6 +108,9 @@ func signerNames(p policy.Policy) string {
 // one verifies a single bundle against each accepted signer in turn.
 func (v *Verifier) one(subject digest.Digest, s Signature, p policy.Policy) SignatureResult {
 	res := SignatureResult{Source: s.Source}
+	if s.Legacy != nil {
+		return legacy(subject, s, p)
+	}
 	b, stmtType, err := parseBundle(s.Bundle)
 	if err != nil {
 		return res.fail(ReasonMalformedBundle, err.Error())

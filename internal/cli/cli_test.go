@@ -22,7 +22,8 @@ func TestRunExitCodes(t *testing.T) {
 		{[]string{"verify"}, cli.ExitError, "accepts 1 arg"},
 		{[]string{"sign", "x.tar"}, cli.ExitError, "--key is required"},
 		{[]string{"frobnicate"}, cli.ExitError, "unknown command"},
-		{[]string{"inspect", "oci://registry.example.com/x:1"}, cli.ExitError, "registry targets are not supported"},
+		{[]string{"pull", "oci://registry.example.com/x:1", "--key", "k.pub"}, cli.ExitError, "-o/--output is required"},
+		{[]string{"inspect", "oci://"}, cli.ExitError, "invalid registry target"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

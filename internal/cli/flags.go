@@ -5,6 +5,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -15,15 +16,32 @@ import (
 
 // registryFlags say how registries are reached.
 type registryFlags struct {
-	plainHTTP bool
+	plainHTTP, skipTLSVerify bool
+	caFile                   string
 }
 
 func (f *registryFlags) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&f.plainHTTP, "plain-http", false, "use plain HTTP for every registry (loopback registries always may)")
+	cmd.Flags().StringVar(&f.caFile, "registry-ca-file", "", "PEM file of CA certificates to trust for registries, beside the system's")
+	cmd.Flags().BoolVar(&f.skipTLSVerify, "insecure-skip-tls-verify", false, "accept any TLS certificate from registries (transport only: signatures are still verified)")
 }
 
 func (f *registryFlags) options() registry.Options {
-	return registry.Options{PlainHTTP: f.plainHTTP}
+	return registry.Options{PlainHTTP: f.plainHTTP, CAFile: f.caFile, InsecureSkipTLSVerify: f.skipTLSVerify}
+}
+
+// insecureFlag is --insecure: it only ever means "skip signing or signature
+// verification", never TLS, and it says so loudly when used.
+type insecureFlag struct{ value bool }
+
+func (f *insecureFlag) register(cmd *cobra.Command, what string) {
+	cmd.Flags().BoolVar(&f.value, "insecure", false, what+" (INSECURE: says so loudly; TLS is governed by --insecure-skip-tls-verify)")
+}
+
+func (f *insecureFlag) warn(w io.Writer, what string) {
+	if f.value {
+		fmt.Fprintf(w, "WARNING: --insecure: %s. Nothing vouches for this package.\n", what)
+	}
 }
 
 // policyFlags say whom a verification trusts.

@@ -13,7 +13,8 @@ import (
 )
 
 type inspectCmd struct {
-	format formatFlag
+	format   formatFlag
+	registry registryFlags
 }
 
 func newInspect() *cobra.Command {
@@ -25,6 +26,7 @@ func newInspect() *cobra.Command {
 		RunE:  func(cmd *cobra.Command, args []string) error { return i.run(cmd, args[0]) },
 	}
 	i.format.register(cmd)
+	i.registry.register(cmd)
 	return cmd
 }
 
@@ -32,7 +34,7 @@ func (i *inspectCmd) run(cmd *cobra.Command, target string) error {
 	if err := i.format.check(); err != nil {
 		return err
 	}
-	ins, err := airlock.Inspect(cmd.Context(), target, airlock.InspectOptions{})
+	ins, err := airlock.Inspect(cmd.Context(), target, airlock.InspectOptions{Registry: i.registry.options()})
 	if err != nil {
 		return err
 	}
@@ -66,7 +68,11 @@ func printInspection(w io.Writer, ins *airlock.Inspection) {
 	}
 	fmt.Fprintf(w, "Signatures and attestations: %d\n", len(ins.Referrers))
 	for _, r := range ins.Referrers {
-		fmt.Fprintf(w, "  %s  %s  %s\n", r.Digest, r.PredicateType, r.Created)
+		what := r.PredicateType
+		if r.Tag != "" {
+			what = "cosign legacy tag " + r.Tag
+		}
+		fmt.Fprintf(w, "  %s  %s  %s\n", r.Digest, what, r.Created)
 	}
 	fmt.Fprintln(w, "NOT VERIFIED: inspect reads the package without checking digests or signatures; use airlock verify.")
 }

@@ -14,15 +14,17 @@ import (
 )
 
 type verifyCmd struct {
-	policy policyFlags
-	format formatFlag
+	policy   policyFlags
+	format   formatFlag
+	registry registryFlags
 }
 
 func newVerify() *cobra.Command {
 	v := &verifyCmd{}
 	cmd := &cobra.Command{
-		Use:   "verify TARGET --key FILE",
-		Short: "Verify a package: layout, every blob's digest, and its signature",
+		Use:     "verify TARGET --key FILE",
+		Example: "  airlock verify hello.tar --key team.pub\n  airlock verify oci://registry.example.com/apps/hello:1.0.0 --key team.pub --format json",
+		Short:   "Verify a package: layout, every blob's digest, and its signature",
 		Long: "Verify a package. Exit 0: verified. Exit 3: verification failed (the reason code says why).\n" +
 			"Exit 1: could not verify (bad flags, unreadable file).",
 		Args: cobra.ExactArgs(1),
@@ -30,6 +32,7 @@ func newVerify() *cobra.Command {
 	}
 	v.policy.register(cmd)
 	v.format.register(cmd)
+	v.registry.register(cmd)
 	return cmd
 }
 
@@ -41,18 +44,8 @@ func (v *verifyCmd) run(cmd *cobra.Command, target string) error {
 	if err != nil {
 		return err
 	}
-	res, err := airlock.Verify(cmd.Context(), target, airlock.VerifyOptions{Policy: p})
-	if _, failed := verify.AsFailure(err); err != nil && !failed {
-		return err
-	}
-	if v.format.value == "json" {
-		if jerr := printJSON(cmd.OutOrStdout(), res); jerr != nil {
-			return jerr
-		}
-	} else {
-		printResult(cmd.OutOrStdout(), res)
-	}
-	return err
+	res, err := airlock.Verify(cmd.Context(), target, airlock.VerifyOptions{Policy: p, Registry: v.registry.options()})
+	return report(cmd, v.format, res, err)
 }
 
 var marks = map[string]string{verify.StatusPassed: "ok", verify.StatusFailed: "FAILED", verify.StatusSkipped: "skipped"}

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package verify
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/airlock-dev/airlock/policy"
+)
+
+// LegacyPayloadType is the "critical.type" of cosign's simple signing payload.
+const LegacyPayloadType = "cosign container image signature"
+
+// simpleSigning is the part of cosign's payload a verifier checks.
+type simpleSigning struct {
+	Critical struct {
+		Image struct {
+			Digest string `json:"docker-manifest-digest"`
+		} `json:"image"`
+		Type string `json:"type"`
+	} `json:"critical"`
+}
+
+// legacy verifies a signature in cosign's tag format against each accepted
+// key: the signature must verify over the payload, and the payload must name
+// subject. Keyless legacy signatures are not accepted by a key policy.
+func legacy(subject digest.Digest, s Signature, p policy.Policy) SignatureResult {
+	res := SignatureResult{Source: s.Source, TransparencyLog: "absent", Timestamp: "absent"}
+	if s.Legacy.HasLogEntry {
+		res.TransparencyLog = "present, not checked (key policy)"
+	}
+	var payload simpleSigning
+	if err := json.Unmarshal(s.Legacy.Payload, &payload); err != nil {
+		return res.fail(ReasonMalformedBundle, fmt.Sprintf("parse cosign payload: %v", err))
+	}
+	if payload.Critical.Type != LegacyPayloadType {
+		return res.fail(ReasonSignatureInvalid, fmt.Sprintf("expected a payload of type %q, found %q", LegacyPayloadType, payload.Critical.Type))
+	}
+	var lastErr error
+	for _, signer := range p.Signers {
+		sv, err := signature.LoadDefaultVerifier(signer.PublicKey)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		if err := sv.VerifySignature(bytes.NewReader(s.Legacy.Signature), bytes.NewReader(s.Legacy.Payload)); err != nil {
+			lastErr = err
+			continue
+		}
+		// The signature is good: only now is the payload's claim worth reading.
+		if payload.Critical.Image.Digest != subject.String() {
+			return res.fail(ReasonSubjectMismatch, fmt.Sprintf("expected a signature over %s, found one over %s", subject, payload.Critical.Image.Digest))
+		}
+		res.Verified, res.Signer = true, signer.Name
+		return res
+	}
+	return res.fail(ReasonSignatureInvalid, fmt.Sprintf("expected a signature by %s, found none that verifies: %v", signerNames(p), lastErr))
+}
