@@ -142,22 +142,36 @@ func (s *source) signatures(ctx context.Context) ([]verify.Signature, error) {
 				return nil, err
 			}
 			sigs = append(sigs, legacy...)
-		case ref.LegacyTag == "" && ref.ArtifactType == spec.MediaTypeBundle && ref.Annotations[spec.AnnotationBundlePredicateType] == spec.PredicateTypeCosignSign:
-			bundle, err := s.readBundle(ctx, ref.Descriptor)
+		case ref.LegacyTag == "" && ref.ArtifactType == spec.MediaTypeBundle:
+			bundle, err := s.signatureBundle(ctx, ref.Descriptor)
 			if err != nil {
 				return nil, fmt.Errorf("read signature referrer: %w", err)
 			}
-			sigs = append(sigs, verify.Signature{Source: ref.Digest.String(), Bundle: bundle})
+			if bundle != nil {
+				sigs = append(sigs, verify.Signature{Source: ref.Digest.String(), Bundle: bundle})
+			}
 		}
 	}
 	return sigs, nil
 }
 
-// readBundle reads the one bundle layer of a referrer manifest.
-func (s *source) readBundle(ctx context.Context, ref ocispec.Descriptor) ([]byte, error) {
+// signatureBundle reads the bundle of a referrer whose predicate type is
+// cosign's signature statement, and returns nil for other bundles
+// (attestations). The predicate type is read from the listing's annotations,
+// or from the manifest where the listing has none (go-containerregistry's
+// referrers tag index drops them). The bundle's own statement is checked
+// again by the verifier: annotations only route.
+func (s *source) signatureBundle(ctx context.Context, ref ocispec.Descriptor) ([]byte, error) {
+	predicateType, listed := ref.Annotations[spec.AnnotationBundlePredicateType]
+	if listed && predicateType != spec.PredicateTypeCosignSign {
+		return nil, nil
+	}
 	m, err := s.manifest(ctx, ref)
 	if err != nil {
 		return nil, err
+	}
+	if !listed && m.Annotations[spec.AnnotationBundlePredicateType] != spec.PredicateTypeCosignSign {
+		return nil, nil
 	}
 	if len(m.Layers) != 1 || m.Layers[0].MediaType != spec.MediaTypeBundle {
 		return nil, verify.Fail(verify.ReasonMalformedPackage, "referrer %s: expected one layer of type %s, found %d layers", ref.Digest, spec.MediaTypeBundle, len(m.Layers))

@@ -11,7 +11,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 go mod download
 tools=$("$repo/scripts/tools.sh")
-export AIRLOCK_COSIGN="$tools/cosign" AIRLOCK_ORAS="$tools/oras" AIRLOCK_SKOPEO="$tools/skopeo"
+export AIRLOCK_COSIGN="$tools/cosign" AIRLOCK_ORAS="$tools/oras" AIRLOCK_SKOPEO="$tools/skopeo" AIRLOCK_DISTRIBUTION="$tools/distribution"
 export AIRLOCK_E2E_REQUIRE=1
 
 go vet ./...

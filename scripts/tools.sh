@@ -13,20 +13,27 @@ mkdir -p "$tools"
 
 COSIGN_VERSION=v3.1.3
 ORAS_VERSION=v1.3.0
+DISTRIBUTION_VERSION=v3.1.2
 SKOPEO_VERSION=1.9.3+ds1-1+b10
 
-install_go() { # NAME MODULE/CMD VERSION
-  local name=$1 pkg=$2 version=$3 stamp="$tools/.$1.version"
+install_go() { # NAME MODULE/CMD VERSION: build the command and install it as NAME
+  local name=$1 pkg=$2 version=$3 stamp="$tools/.$1.version" bin
   if [ -x "$tools/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then
     return
   fi
   echo "tools: building $name $version (takes a few minutes the first time)" >&2
-  GOBIN="$tools" go install "$pkg@$version"
+  bin=$(mktemp -d)
+  GOBIN="$bin" go install "$pkg@$version"
+  mv "$bin/$(basename "$pkg")" "$tools/$name"
+  rm -rf "$bin"
   echo "$version" > "$stamp"
 }
 
 install_go cosign github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_VERSION"
 install_go oras oras.land/oras/cmd/oras "$ORAS_VERSION"
+# CNCF Distribution: a real registry without the OCI referrers API, so the
+# referrers tag schema is exercised against a real server.
+install_go distribution github.com/distribution/distribution/v3/cmd/registry "$DISTRIBUTION_VERSION"
 
 apt_updated=
 apt_install() { # PACKAGE [VERSION]: the pinned version, or the candidate if Debian no longer has it

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package e2e_test
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/airlock-dev/airlock/airlocktest"
+)
+
+// startDistribution runs the CNCF Distribution registry, which has no OCI
+// referrers API, on a free loopback port for the test, and returns its host.
+func startDistribution(t *testing.T) string {
+	t.Helper()
+	bin := tool(t, "distribution")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := l.Addr().String()
+	l.Close()
+	dir := t.TempDir()
+	config := fmt.Sprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), host)
+	os.WriteFile(filepath.Join(dir, "config.yml"), []byte(config), 0o644)
+	cmd := exec.Command(bin, "serve", filepath.Join(dir, "config.yml"))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + host + "/v2/"); err == nil {
+			resp.Body.Close()
+			return host
+		}
+	}
+	t.Fatal("the distribution registry did not start")
+	return ""
+}
+
+// registries are the two kinds every registry test runs against.
+func registries(t *testing.T) map[string]string {
+	return map[string]string{
+		"referrers API (olareg)":               airlocktest.NewRegistry(t),
+		"no referrers API (distribution v3.1)": startDistribution(t),
+	}
+}
+
+func TestPushPullOnBothKindsOfRegistry(t *testing.T) {
+	cosignBin := tool(t, "cosign")
+	for kind, host := range registries(t) {
+		t.Run(kind, func(t *testing.T) {
+			dir := signedPackage(t)
+			target := "oci://" + host + "/team/hello:1.0.0"
+			r := airlock(t, dir, 0, "push", "hello.tar", target)
+			wantSchema := "via the referrers API"
+			if strings.Contains(kind, "no referrers") {
+				wantSchema = "via the referrers tag schema"
+			}
+			if !strings.Contains(r.stdout, wantSchema) {
+				t.Fatalf("push should report %q:\n%s", wantSchema, r.stdout)
+			}
+			// cosign accepts airlock's signature from the registry.
+			c := run(t, dir, nil, cosignBin, "verify", "--key", "team.pub", "--insecure-ignore-tlog", "--allow-http-registry", host+"/team/hello:1.0.0")
+			if c.code != 0 {
+				t.Fatalf("cosign verify refused the pushed package:\n%s", c.stderr)
+			}
+			airlock(t, dir, 0, "verify", target, "--key", "team.pub")
+			airlock(t, dir, 0, "pull", target, "-o", "pulled.tar", "--key", "team.pub")
+			airlock(t, dir, 0, "verify", "pulled.tar", "--key", "team.pub")
+			// A wrong key: exit 3 and no file.
+			airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "other")
+			airlock(t, dir, 3, "pull", target, "-o", "refused.tar", "--key", "other.pub")
+			if _, err := os.Stat(filepath.Join(dir, "refused.tar")); !os.IsNotExist(err) {
+				t.Fatal("a refused pull left a file")
+			}
+		})
+	}
+}
+
+// airlock verifies what cosign signed, in cosign's bundle format and in its
+// legacy ".sig" tag format, on both kinds of registry.
+func TestAirlockVerifiesCosignSignatures(t *testing.T) {
+	cosignBin := tool(t, "cosign")
+	formats := map[string][]string{
+		"bundle format": nil,
+		"legacy tags":   {"--new-bundle-format=false"},
+	}
+	for kind, host := range registries(t) {
+		for format, extra := range formats {
+			t.Run(kind+"/"+format, func(t *testing.T) {
+				dir := t.TempDir()
+				env := []string{"COSIGN_PASSWORD=cosign"}
+				if r := run(t, dir, env, cosignBin, "generate-key-pair"); r.code != 0 {
+					t.Fatal(r.stderr)
+				}
+				airlock(t, dir, 0, "create", airlocktest.WritePackage(t), "-o", "hello.tar")
+				repo := host + "/cosigned/" + strings.ReplaceAll(format, " ", "-")
+				airlock(t, dir, 0, "push", "hello.tar", "oci://"+repo+":1.0.0", "--insecure")
+				root := rootDigest(t, dir)
+				args := append([]string{"sign", "--key", "cosign.key", "--tlog-upload=false", "--use-signing-config=false", "--allow-http-registry", "--yes"}, extra...)
+				if r := run(t, dir, env, cosignBin, append(args, repo+"@"+root)...); r.code != 0 {
+					t.Fatalf("cosign sign: %s", r.stderr)
+				}
+				r := airlock(t, dir, 0, "verify", "oci://"+repo+":1.0.0", "--key", "cosign.pub")
+				if !strings.Contains(r.stdout, "signed by cosign.pub") {
+					t.Fatalf("unexpected report:\n%s", r.stdout)
+				}
+				// The signature travels with a pull and verifies offline.
+				airlock(t, dir, 0, "pull", "oci://"+repo+":1.0.0", "-o", "pulled.tar", "--key", "cosign.pub")
+				airlock(t, dir, 0, "verify", "pulled.tar", "--key", "cosign.pub")
+			})
+		}
+	}
+}
+
+func TestMirrorOnBothKindsOfRegistry(t *testing.T) {
+	upstream := airlocktest.NewRegistry(t)
+	img := airlocktest.PushImage(t, upstream, "library/app", "1.0", "linux/amd64", "linux/arm64")
+	dir := t.TempDir()
+	airlock(t, dir, 0, "create", airlocktest.WritePackage(t, "- ref: "+upstream+"/library/app:1.0"), "-o", "hello.tar")
+	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "team")
+	airlock(t, dir, 0, "sign", "hello.tar", "--key", "team.key")
+	for kind, internal := range registries(t) {
+		t.Run(kind, func(t *testing.T) {
+			r := airlock(t, dir, 0, "mirror", "hello.tar", "oci://"+internal+"/apps", "--key", "team.pub")
+			want := fmt.Sprintf("Mirrored %s/library/app:1.0 -> %s/apps/library/app:1.0 (%s", upstream, internal, img.Digest)
+			if !strings.Contains(r.stdout, want) {
+				t.Fatalf("expected %q in:\n%s", want, r.stdout)
+			}
+			if got := airlocktest.Resolve(t, internal, "apps/library/app", "1.0"); got.Digest != img.Digest {
+				t.Fatalf("the mirrored image has digest %s, want %s", got.Digest, img.Digest)
+			}
+		})
+	}
+}
