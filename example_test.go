@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"testing"
 	"time"
 
 	"github.com/airlock-dev/airlock"
+	"github.com/airlock-dev/airlock/airlocktest"
 	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/sign"
 )
@@ -109,3 +112,87 @@ func ExampleSign() {
 	fmt.Println(res.Signature.ArtifactType)
 	// Output: application/vnd.dev.sigstore.bundle.v0.3+json
 }
+
+// Push publishes a signed archive; Pull fetches it back, verifying the
+// signature before it downloads the content.
+func ExamplePush() {
+	ctx := context.Background()
+	host, stop := airlocktest.StartRegistry()
+	defer stop()
+	dir, _ := os.MkdirTemp("", "example-push-*")
+	defer os.RemoveAll(dir)
+	archive := filepath.Join(dir, "hello.tar")
+	if _, err := airlock.Create(ctx, "examples/hello", archive, airlock.CreateOptions{}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	pair, _ := sign.GenerateKey(nil)
+	signer, _ := sign.LoadPrivateKey(pair.PrivateKey, func() ([]byte, error) { return nil, nil })
+	key, _ := sign.NewKey(signer)
+
+	// Signing flags sign an unsigned package on its way out.
+	pushed, err := airlock.Push(ctx, archive, "oci://"+host+"/apps/hello", airlock.PushOptions{Key: key})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("tag:", pushed.Tag, "referrers API:", pushed.ReferrersAPI)
+
+	team, _ := policy.KeySigner("team.pub", pair.PublicKey)
+	res, err := airlock.Pull(ctx, "oci://"+host+"/apps/hello:1.0.0", filepath.Join(dir, "pulled.tar"), airlock.PullOptions{
+		Policy: policy.Policy{Signers: []policy.Signer{team}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("pulled:", res.Verified, res.Signatures[0].Signer)
+	// Output:
+	// tag: 1.0.0 referrers API: true
+	// pulled: true team.pub
+}
+
+// Mirror verifies a package, then copies its images into an internal registry.
+func ExampleMirror() {
+	ctx := context.Background()
+	upstream, stopUpstream := airlocktest.StartRegistry()
+	defer stopUpstream()
+	internal, stopInternal := airlocktest.StartRegistry()
+	defer stopInternal()
+	dir, _ := os.MkdirTemp("", "example-mirror-*")
+	defer os.RemoveAll(dir)
+	airlocktest.PushImage(nopT{}, upstream, "library/app", "1.0")
+	os.WriteFile(filepath.Join(dir, "airlock.yaml"), []byte(`apiVersion: airlock.dev/v1alpha1
+kind: Package
+metadata: {name: app, version: 1.0.0}
+components:
+  - name: app
+    images:
+      - ref: `+upstream+`/library/app:1.0
+`), 0o644)
+	archive := filepath.Join(dir, "app.tar")
+	if _, err := airlock.Create(ctx, dir, archive, airlock.CreateOptions{}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	pair, _ := sign.GenerateKey(nil)
+	signer, _ := sign.LoadPrivateKey(pair.PrivateKey, func() ([]byte, error) { return nil, nil })
+	key, _ := sign.NewKey(signer)
+	airlock.Sign(ctx, archive, key, airlock.SignOptions{})
+
+	team, _ := policy.KeySigner("team.pub", pair.PublicKey)
+	res, err := airlock.Mirror(ctx, archive, "oci://"+internal+"/apps", airlock.MirrorOptions{Policy: policy.Policy{Signers: []policy.Signer{team}}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(strings.TrimPrefix(res.Images[0].Destination, internal))
+	// Output: /apps/library/app:1.0
+}
+
+// nopT lets an Example use airlocktest helpers; any failure panics.
+type nopT struct{ testing.TB }
+
+func (nopT) Helper()                   {}
+func (nopT) Fatal(args ...any)         { panic(fmt.Sprint(args...)) }
+func (nopT) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }

@@ -152,4 +152,3 @@ func mirrorImage(ctx context.Context, src *source, img ocispec.Descriptor, prefi
 	}
 	return &MirroredImage{Source: sourceRef, Destination: where, Digest: img.Digest.String(), Referrers: len(referrers)}, nil
 }
-

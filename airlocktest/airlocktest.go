@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"encoding/pem"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -33,7 +34,9 @@ import (
 // plain HTTP.
 func NewRegistry(t testing.TB) string {
 	t.Helper()
-	return startRegistry(t, config.Config{Storage: config.ConfigStorage{StoreType: config.StoreMem}})
+	host, stop := StartRegistry()
+	t.Cleanup(stop)
+	return host
 }
 
 // NewLoginRegistry is [NewRegistry] for a registry that requires HTTP basic
@@ -196,4 +199,29 @@ func Resolve(t testing.TB, host, repo, reference string) ocispec.Descriptor {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// NewTLSRegistry is [NewRegistry] over HTTPS with a certificate of a test CA
+// for 127.0.0.1. It returns the host and the CA certificate as PEM.
+func NewTLSRegistry(t testing.TB) (host string, caPEM []byte) {
+	t.Helper()
+	reg := olareg.New(config.Config{Storage: config.ConfigStorage{StoreType: config.StoreMem}})
+	srv := httptest.NewTLSServer(reg)
+	t.Cleanup(func() {
+		srv.Close()
+		reg.Close()
+	})
+	caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	return strings.TrimPrefix(srv.URL, "https://"), caPEM
+}
+
+// StartRegistry starts an in-memory registry outside a test (for Example
+// functions) and returns its host and a function that stops it.
+func StartRegistry() (host string, stop func()) {
+	reg := olareg.New(config.Config{Storage: config.ConfigStorage{StoreType: config.StoreMem}})
+	srv := httptest.NewServer(reg)
+	return strings.TrimPrefix(srv.URL, "http://"), func() {
+		srv.Close()
+		reg.Close()
+	}
 }

@@ -4,6 +4,7 @@
 package e2e_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -71,6 +72,9 @@ func TestPushPullOnBothKindsOfRegistry(t *testing.T) {
 			}
 			if !strings.Contains(r.stdout, wantSchema) {
 				t.Fatalf("push should report %q:\n%s", wantSchema, r.stdout)
+			}
+			if strings.Contains(kind, "no referrers") {
+				checkTagIndex(t, host, "team/hello", rootDigest(t, dir))
 			}
 			// cosign accepts airlock's signature from the registry.
 			c := run(t, dir, nil, cosignBin, "verify", "--key", "team.pub", "--insecure-ignore-tlog", "--allow-http-registry", host+"/team/hello:1.0.0")
@@ -144,5 +148,31 @@ func TestMirrorOnBothKindsOfRegistry(t *testing.T) {
 				t.Fatalf("the mirrored image has digest %s, want %s", got.Digest, img.Digest)
 			}
 		})
+	}
+}
+
+// checkTagIndex reads the referrers tag schema's index for root and checks
+// that it lists the signature with its artifactType and annotations.
+func checkTagIndex(t *testing.T, host, repo, root string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, "http://"+host+"/v2/"+repo+"/manifests/"+strings.Replace(root, ":", "-", 1), nil)
+	req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var index struct {
+		Manifests []struct {
+			ArtifactType string            `json:"artifactType"`
+			Annotations  map[string]string `json:"annotations"`
+		} `json:"manifests"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&index); err != nil || len(index.Manifests) != 1 {
+		t.Fatalf("referrers tag index: %v %+v", err, index)
+	}
+	m := index.Manifests[0]
+	if m.ArtifactType != "application/vnd.dev.sigstore.bundle.v0.3+json" || m.Annotations["dev.sigstore.bundle.predicateType"] != "https://sigstore.dev/cosign/sign/v1" {
+		t.Fatalf("the tag index lost the descriptor's artifactType or annotations: %+v", m)
 	}
 }

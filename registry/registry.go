@@ -43,7 +43,8 @@ var ErrTarget = errors.New("invalid registry target")
 // retries transient errors with backoff.
 type Options struct {
 	// PlainHTTP uses plain HTTP for every registry. Default: only for loopback
-	// hosts (localhost, 127.0.0.0/8, ::1), as Docker does.
+	// hosts (localhost, 127.0.0.0/8, ::1), as Docker does, unless CAFile or
+	// InsecureSkipTLSVerify asks for TLS.
 	PlainHTTP bool
 	// CAFile is a PEM file of CA certificates trusted in addition to the system's.
 	CAFile string
@@ -82,7 +83,8 @@ func Repository(ref registry.Reference, opts Options) (*remote.Repository, error
 	if err != nil {
 		return nil, fmt.Errorf("repository %s: %w", ref, err)
 	}
-	repo.PlainHTTP = opts.PlainHTTP || IsLoopback(ref.Host())
+	wantsTLS := opts.CAFile != "" || opts.InsecureSkipTLSVerify
+	repo.PlainHTTP = opts.PlainHTTP || (IsLoopback(ref.Host()) && !wantsTLS)
 	repo.MaxMetadataBytes = spec.MaxManifestSize
 	// Registries often forbid deletes; a stale referrers index left behind is
 	// harmless, a failed push is not.

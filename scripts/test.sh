@@ -17,8 +17,8 @@ export AIRLOCK_E2E_REQUIRE=1
 go vet ./...
 go test -count=1 ./...
 
-fuzztime=${AIRLOCK_FUZZTIME:-15s}
-for target in "FuzzParse ./definition" "FuzzOpen ./archive"; do
+fuzztime=${AIRLOCK_FUZZTIME:-10s}
+for target in "FuzzParse ./definition" "FuzzOpen ./archive" "FuzzChildren ./spec" "FuzzSignatures ./verify"; do
   set -- $target
   # Minimizing each new input of a multi-KiB archive takes seconds; a bounded
   # minimization keeps the run fuzzing instead of shrinking.
