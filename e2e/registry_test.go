@@ -176,3 +176,23 @@ func checkTagIndex(t *testing.T, host, repo, root string) {
 		t.Fatalf("the tag index lost the descriptor's artifactType or annotations: %+v", m)
 	}
 }
+
+// Push and pull draw progress bars (per blob and total, with rate and ETA)
+// when stderr is a terminal, and stay quiet otherwise.
+func TestProgressBarsOnlyOnATerminal(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script(1) is needed to give airlock a terminal")
+	}
+	dir := signedPackage(t)
+	host := airlocktest.NewRegistry(t)
+	quiet := airlock(t, dir, 0, "push", "hello.tar", "oci://"+host+"/team/quiet:1")
+	if strings.Contains(quiet.stderr, "total") {
+		t.Fatalf("bars drawn without a terminal:\n%s", quiet.stderr)
+	}
+	cmd := fmt.Sprintf("stty cols 120 rows 40; %s push hello.tar oci://%s/team/tty:1", airlockBin, host)
+	r := run(t, dir, []string{"AIRLOCK_PASSWORD=x"}, script, "-qec", cmd, "/dev/null")
+	if r.code != 0 || !strings.Contains(r.stdout, "total") || !strings.Contains(r.stdout, "ETA") {
+		t.Fatalf("expected progress bars on a terminal (exit %d):\n%q", r.code, r.stdout)
+	}
+}
