@@ -276,6 +276,19 @@ func TestMirrorCopiesImages(t *testing.T) {
 	if got.Digest != multi.Digest {
 		t.Fatalf("mirrored image has digest %s, want %s", got.Digest, multi.Digest)
 	}
+	// A package in a registry mirrors the same way.
+	pkgHost := airlocktest.NewRegistry(t)
+	if _, err := airlock.Push(ctx, out, "oci://"+pkgHost+"/packages/hello", airlock.PushOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	fromRegistry := airlocktest.NewRegistry(t)
+	res, err = airlock.Mirror(ctx, "oci://"+pkgHost+"/packages/hello:1.0.0", "oci://"+fromRegistry, airlock.MirrorOptions{Policy: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := airlocktest.Resolve(t, fromRegistry, "library/app", "1.0"); got.Digest != multi.Digest {
+		t.Fatalf("mirrored from a registry: digest %s, want %s", got.Digest, multi.Digest)
+	}
 	// A package that does not verify is not mirrored.
 	_, other := newKey(t, "other.pub")
 	if _, err := airlock.Mirror(ctx, out, "oci://"+internal+"/elsewhere", airlock.MirrorOptions{Policy: other}); !errors.As(err, new(*verify.Failure)) {
