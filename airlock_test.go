@@ -33,7 +33,7 @@ func newKey(t *testing.T, name string) (*sign.Key, policy.Policy) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return key, policy.Policy{Signers: []policy.Signer{{Name: name, PublicKey: k.Public()}}}
+	return key, policy.Policy{Signers: []policy.Signer{{Name: name, PublicKey: k.Public()}}, InsecureIgnoreTlog: true}
 }
 
 func create(t *testing.T, dir string) string {

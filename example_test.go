@@ -52,7 +52,7 @@ func ExampleVerify() {
 	}
 
 	team, _ := policy.KeySigner("team.pub", pair.PublicKey)
-	res, err := airlock.Verify(ctx, out, airlock.VerifyOptions{Policy: policy.Policy{Signers: []policy.Signer{team}}})
+	res, err := airlock.Verify(ctx, out, airlock.VerifyOptions{Policy: policy.Policy{Signers: []policy.Signer{team}, InsecureIgnoreTlog: true}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -140,7 +140,7 @@ func ExamplePush() {
 
 	team, _ := policy.KeySigner("team.pub", pair.PublicKey)
 	res, err := airlock.Pull(ctx, "oci://"+host+"/apps/hello:1.0.0", filepath.Join(dir, "pulled.tar"), airlock.PullOptions{
-		Policy: policy.Policy{Signers: []policy.Signer{team}},
+		Policy: policy.Policy{Signers: []policy.Signer{team}, InsecureIgnoreTlog: true},
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -181,7 +181,7 @@ components:
 	airlock.Sign(ctx, archive, key, airlock.SignOptions{})
 
 	team, _ := policy.KeySigner("team.pub", pair.PublicKey)
-	res, err := airlock.Mirror(ctx, archive, "oci://"+internal+"/apps", airlock.MirrorOptions{Policy: policy.Policy{Signers: []policy.Signer{team}}})
+	res, err := airlock.Mirror(ctx, archive, "oci://"+internal+"/apps", airlock.MirrorOptions{Policy: policy.Policy{Signers: []policy.Signer{team}, InsecureIgnoreTlog: true}})
 	if err != nil {
 		fmt.Println(err)
 		return

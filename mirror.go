@@ -15,6 +15,7 @@ import (
 	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/spec"
+	"github.com/airlock-dev/airlock/trust"
 	"github.com/airlock-dev/airlock/verify"
 )
 
@@ -25,6 +26,8 @@ type MirrorOptions struct {
 	Policy policy.Policy
 	// InsecureSkipVerify mirrors without checking the package's signature.
 	InsecureSkipVerify bool
+	// Trust is the trust material for keyless signatures. Default: the embedded public-good root.
+	Trust *trust.Material
 	// Registry says how registries are reached (source and destination).
 	Registry registry.Options
 	// Concurrency is how many blobs are uploaded at once. Default: 4.
@@ -68,7 +71,7 @@ func Mirror(ctx context.Context, target, dest string, opts MirrorOptions) (*Mirr
 		out.Verification = newResult(target)
 		out.Verification.AddCheck("signature", verify.StatusSkipped, "--insecure: the signature was not verified")
 	} else {
-		out.Verification, err = Verify(ctx, target, VerifyOptions{Policy: opts.Policy, Registry: opts.Registry})
+		out.Verification, err = Verify(ctx, target, VerifyOptions{Policy: opts.Policy, Trust: opts.Trust, Registry: opts.Registry})
 		if err != nil {
 			return out, err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/airlock-dev/airlock/archive"
 	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/registry"
+	"github.com/airlock-dev/airlock/trust"
 	"github.com/airlock-dev/airlock/verify"
 )
 
@@ -24,6 +25,8 @@ type PullOptions struct {
 	// InsecureSkipVerify writes the package without checking its signature.
 	// Digests are still checked: content is never written unverified against them.
 	InsecureSkipVerify bool
+	// Trust is the trust material for keyless signatures. Default: the embedded public-good root.
+	Trust *trust.Material
 	// Registry says how the registry is reached.
 	Registry registry.Options
 	// Progress receives transfer progress. Default: none.
@@ -54,7 +57,7 @@ func Pull(ctx context.Context, target, output string, opts PullOptions) (*verify
 	if opts.InsecureSkipVerify {
 		res.Package = src.info()
 		res.AddCheck("signature", verify.StatusSkipped, "--insecure: the signature was not verified")
-	} else if err := verifySignatures(ctx, src, opts.Policy, res); err != nil {
+	} else if err := verifySignatures(ctx, src, opts.Policy, opts.Trust, res); err != nil {
 		return res, finish(res, err, "signature")
 	}
 	store := withProgress(src.store, opts.Progress)

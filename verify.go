@@ -11,6 +11,7 @@ import (
 	"github.com/airlock-dev/airlock/archive"
 	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/registry"
+	"github.com/airlock-dev/airlock/trust"
 	"github.com/airlock-dev/airlock/verify"
 )
 
@@ -19,6 +20,9 @@ import (
 type VerifyOptions struct {
 	// Policy names the accepted signers.
 	Policy policy.Policy
+	// Trust is the trust material for keyless signatures and transparency
+	// logs. Default: the embedded public-good trusted root.
+	Trust *trust.Material
 	// Registry says how registries are reached, for oci:// targets.
 	Registry registry.Options
 	// Concurrency is how many archive blobs are hashed at once. Default: GOMAXPROCS.
@@ -44,7 +48,7 @@ func Verify(ctx context.Context, target string, opts VerifyOptions) (*verify.Res
 		return res, finish(res, err, "layout")
 	}
 	defer src.Close()
-	if err := verifySignatures(ctx, src, opts.Policy, res); err != nil {
+	if err := verifySignatures(ctx, src, opts.Policy, opts.Trust, res); err != nil {
 		return res, finish(res, err, "signature")
 	}
 	if src.archive != nil {
@@ -69,14 +73,18 @@ func newResult(target string) *verify.Result {
 
 // verifySignatures checks the root's signatures against the policy and
 // records the outcome in res.
-func verifySignatures(ctx context.Context, src *source, p policy.Policy, res *verify.Result) error {
+func verifySignatures(ctx context.Context, src *source, p policy.Policy, tm *trust.Material, res *verify.Result) error {
 	res.Package = src.info()
 	res.AddCheck("package", verify.StatusPassed, fmt.Sprintf("%s %s, root %s", res.Package.Name, res.Package.Version, res.Package.Digest))
 	sigs, err := src.signatures(ctx)
 	if err != nil {
 		return err
 	}
-	results, err := verify.New().Signatures(src.root.Digest, sigs, p)
+	v, err := verifier(tm)
+	if err != nil {
+		return err
+	}
+	results, err := v.Signatures(src.root.Digest, sigs, p)
 	if results != nil {
 		res.Signatures = results
 	}
@@ -85,10 +93,37 @@ func verifySignatures(ctx context.Context, src *source, p policy.Policy, res *ve
 	}
 	for _, s := range results {
 		if s.Verified {
-			res.AddCheck("signature", verify.StatusPassed, fmt.Sprintf("signed by %s (%s)", s.Signer, s.Source))
-			res.AddCheck("transparency-log", verify.StatusSkipped, s.TransparencyLog)
+			addSignatureChecks(res, s)
 			break
 		}
 	}
 	return nil
+}
+
+// verifier returns a verifier trusting tm, or the embedded public-good root.
+func verifier(tm *trust.Material) (*verify.Verifier, error) {
+	if tm == nil {
+		var err error
+		if tm, err = trust.Load(trust.Options{}); err != nil {
+			return nil, err
+		}
+	}
+	return verify.New(verify.WithTrustedMaterial(tm.TrustedMaterialCollection)), nil
+}
+
+// addSignatureChecks records what a verified signature proved, and what was
+// not checked.
+func addSignatureChecks(res *verify.Result, s verify.SignatureResult) {
+	who := s.Signer
+	if s.Identity != "" {
+		who = fmt.Sprintf("%s (issuer %s)", s.Identity, s.Issuer)
+	}
+	res.AddCheck("signature", verify.StatusPassed, fmt.Sprintf("signed by %s (%s)", who, s.Source))
+	for name, note := range map[string]string{"transparency-log": s.TransparencyLog, "timestamp": s.Timestamp} {
+		status := verify.StatusPassed
+		if note != "verified" {
+			status = verify.StatusSkipped
+		}
+		res.AddCheck(name, status, note)
+	}
 }

@@ -16,11 +16,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
-	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
+	"github.com/airlock-dev/airlock/internal/yamlfile"
 )
 
 // APIVersion is the only definition version this release reads.
@@ -132,89 +129,11 @@ func Load(dir string) (*Package, error) {
 // It checks the paths' shape but not the file system: [Load] does both.
 func Parse(name string, data []byte) (*Package, error) {
 	var pkg Package
-	if err := unmarshal(data, &pkg); err != nil {
-		return nil, yamlError(name, err)
+	if err := yamlfile.Decode(name, data, &pkg, ErrInvalid); err != nil {
+		return nil, err
 	}
 	if err := pkg.validate(); err != nil {
-		return nil, locate(name, data, err)
+		return nil, yamlfile.Locate(name, data, err, ErrInvalid)
 	}
 	return &pkg, nil
 }
-
-// unmarshal decodes strictly. go-yaml v1.19.2 panics on some malformed
-// documents (found by FuzzParse; the crasher is kept in testdata), so a panic
-// is turned into an error: hostile input must never crash the caller.
-func unmarshal(data []byte, v any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("malformed YAML (parser panic: %v)", r)
-		}
-	}()
-	return yaml.UnmarshalWithOptions(data, v, yaml.Strict())
-}
-
-// yamlError turns a go-yaml error into "FILE:LINE:COL: message".
-func yamlError(name string, err error) error {
-	var ye yaml.Error
-	if errors.As(err, &ye) && ye.GetToken() != nil {
-		pos := ye.GetToken().Position
-		return fmt.Errorf("%s:%d:%d: %w: %s", name, pos.Line, pos.Column, ErrInvalid, ye.GetMessage())
-	}
-	return fmt.Errorf("%s: %w: %v", name, ErrInvalid, err)
-}
-
-// fieldError is a validation failure at a YAML path such as
-// "$.components[0].files[1].path".
-type fieldError struct {
-	path string
-	msg  string
-}
-
-func (e *fieldError) Error() string { return e.path + ": " + e.msg }
-
-func fieldErr(path, format string, args ...any) error {
-	return &fieldError{path: path, msg: fmt.Sprintf(format, args...)}
-}
-
-// locate prefixes a field error with the file, line and column of the field,
-// or of its nearest parent present in the file.
-func locate(name string, data []byte, err error) error {
-	var fe *fieldError
-	if !errors.As(err, &fe) {
-		return fmt.Errorf("%s: %w: %v", name, ErrInvalid, err)
-	}
-	file, perr := parser.ParseBytes(data, 0)
-	if perr == nil {
-		for p := fe.path; p != "" && p != "$"; p = parent(p) {
-			if node := lookup(file, p); node != nil {
-				pos := node.GetToken().Position
-				return fmt.Errorf("%s:%d:%d: %w: %s: %s", name, pos.Line, pos.Column, ErrInvalid, fieldName(fe.path), fe.msg)
-			}
-		}
-	}
-	return fmt.Errorf("%s: %w: %s: %s", name, ErrInvalid, fieldName(fe.path), fe.msg)
-}
-
-func lookup(file *ast.File, path string) ast.Node {
-	p, err := yaml.PathString(path)
-	if err != nil {
-		return nil
-	}
-	node, err := p.FilterFile(file)
-	if err != nil || node == nil || node.GetToken() == nil {
-		return nil
-	}
-	return node
-}
-
-// parent drops the last element of a YAML path.
-func parent(p string) string {
-	i := strings.LastIndexAny(p, ".[")
-	if i <= 0 {
-		return ""
-	}
-	return p[:i]
-}
-
-// fieldName turns "$.components[0].files[1].path" into "components[0].files[1].path".
-func fieldName(p string) string { return strings.TrimPrefix(strings.TrimPrefix(p, "$"), ".") }

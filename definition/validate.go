@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"oras.land/oras-go/v2/registry"
+
+	"github.com/airlock-dev/airlock/internal/yamlfile"
 )
 
 var (
@@ -25,28 +27,28 @@ var (
 
 func (p *Package) validate() error {
 	if p.APIVersion != APIVersion {
-		return fieldErr("$.apiVersion", "expected %q, found %q", APIVersion, p.APIVersion)
+		return yamlfile.Field("$.apiVersion", "expected %q, found %q", APIVersion, p.APIVersion)
 	}
 	if p.Kind != Kind {
-		return fieldErr("$.kind", "expected %q, found %q", Kind, p.Kind)
+		return yamlfile.Field("$.kind", "expected %q, found %q", Kind, p.Kind)
 	}
 	if !namePattern.MatchString(p.Metadata.Name) {
-		return fieldErr("$.metadata.name", "expected lower-case letters, digits, '.', '_' or '-' (1-128), found %q", p.Metadata.Name)
+		return yamlfile.Field("$.metadata.name", "expected lower-case letters, digits, '.', '_' or '-' (1-128), found %q", p.Metadata.Name)
 	}
 	if !versionPattern.MatchString(p.Metadata.Version) {
-		return fieldErr("$.metadata.version", "expected an OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]*, at most 128), found %q", p.Metadata.Version)
+		return yamlfile.Field("$.metadata.version", "expected an OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]*, at most 128), found %q", p.Metadata.Version)
 	}
 	if len(p.Components) == 0 {
-		return fieldErr("$.components", "expected at least one component, found none")
+		return yamlfile.Field("$.components", "expected at least one component, found none")
 	}
 	seen := map[string]bool{}
 	for i, c := range p.Components {
 		at := fmt.Sprintf("$.components[%d]", i)
 		if !namePattern.MatchString(c.Name) {
-			return fieldErr(at+".name", "expected lower-case letters, digits, '.', '_' or '-', found %q", c.Name)
+			return yamlfile.Field(at+".name", "expected lower-case letters, digits, '.', '_' or '-', found %q", c.Name)
 		}
 		if seen[c.Name] {
-			return fieldErr(at+".name", "component %q is defined twice", c.Name)
+			return yamlfile.Field(at+".name", "component %q is defined twice", c.Name)
 		}
 		seen[c.Name] = true
 		if err := c.validate(at); err != nil {
@@ -58,16 +60,16 @@ func (p *Package) validate() error {
 
 func (c *Component) validate(at string) error {
 	if len(c.Files)+len(c.Manifests)+len(c.Charts)+len(c.Images) == 0 {
-		return fieldErr(at, "component %q is empty: expected files, manifests, charts or images", c.Name)
+		return yamlfile.Field(at, "component %q is empty: expected files, manifests, charts or images", c.Name)
 	}
 	titles := map[string]string{}
 	check := func(field string, p string) error {
 		if err := checkRelative(p); err != nil {
-			return fieldErr(field, "%v", err)
+			return yamlfile.Field(field, "%v", err)
 		}
 		clean := path.Clean(p)
 		if prev, dup := titles[clean]; dup {
-			return fieldErr(field, "%q is already listed at %s", p, fieldName(prev))
+			return yamlfile.Field(field, "%q is already listed at %s", p, yamlfile.FieldName(prev))
 		}
 		titles[clean] = field
 		return nil
@@ -78,7 +80,7 @@ func (c *Component) validate(at string) error {
 			return err
 		}
 		if f.Target != "" && !path.IsAbs(f.Target) {
-			return fieldErr(field+".target", "expected an absolute path, found %q", f.Target)
+			return yamlfile.Field(field+".target", "expected an absolute path, found %q", f.Target)
 		}
 	}
 	for i, m := range c.Manifests {
@@ -102,14 +104,14 @@ func (c *Component) validate(at string) error {
 func (img *Image) validate(at string) error {
 	ref, err := registry.ParseReference(img.Ref)
 	if err != nil {
-		return fieldErr(at+".ref", "expected REGISTRY/REPOSITORY[:TAG][@DIGEST], found %q: %v", img.Ref, err)
+		return yamlfile.Field(at+".ref", "expected REGISTRY/REPOSITORY[:TAG][@DIGEST], found %q: %v", img.Ref, err)
 	}
 	if ref.Reference == "" {
-		return fieldErr(at+".ref", "expected a tag or a digest in %q", img.Ref)
+		return yamlfile.Field(at+".ref", "expected a tag or a digest in %q", img.Ref)
 	}
 	for j, p := range img.Platforms {
 		if !platformPattern.MatchString(p) {
-			return fieldErr(fmt.Sprintf("%s.platforms[%d]", at, j), "expected os/arch[/variant], found %q", p)
+			return yamlfile.Field(fmt.Sprintf("%s.platforms[%d]", at, j), "expected os/arch[/variant], found %q", p)
 		}
 	}
 	return nil
@@ -181,14 +183,14 @@ func (p *Package) checkPaths(name string, data []byte, dir string) error {
 	for _, e := range entries {
 		full, err := Resolve(dir, e.rel)
 		if err != nil {
-			return locate(name, data, fieldErr(e.field, "%v", err))
+			return yamlfile.Locate(name, data, yamlfile.Field(e.field, "%v", err), ErrInvalid)
 		}
 		info, err := os.Stat(full)
 		if err != nil {
-			return locate(name, data, fieldErr(e.field, "%v", err))
+			return yamlfile.Locate(name, data, yamlfile.Field(e.field, "%v", err), ErrInvalid)
 		}
 		if !info.Mode().IsRegular() && !(e.folderOK && info.IsDir()) {
-			return locate(name, data, fieldErr(e.field, "expected a regular file, found %s", info.Mode().Type()))
+			return yamlfile.Locate(name, data, yamlfile.Field(e.field, "expected a regular file, found %s", info.Mode().Type()), ErrInvalid)
 		}
 	}
 	return nil

@@ -28,7 +28,7 @@ func signedPackage(t *testing.T) string {
 
 func TestUserJourney(t *testing.T) {
 	dir := signedPackage(t)
-	r := airlock(t, dir, 0, "verify", "hello.tar", "--key", "team.pub")
+	r := airlock(t, dir, 0, "verify", "hello.tar", "--key", "team.pub", "--insecure-ignore-tlog")
 	for _, want := range []string{"VERIFIED: hello 1.0.0", "signed by team.pub", "transparency-log  skipped"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("report lacks %q:\n%s", want, r.stdout)
@@ -44,7 +44,7 @@ func TestUserJourney(t *testing.T) {
 
 func TestVerifyJSON(t *testing.T) {
 	dir := signedPackage(t)
-	r := airlock(t, dir, 0, "verify", "hello.tar", "--key", "team.pub", "--format", "json")
+	r := airlock(t, dir, 0, "verify", "hello.tar", "--key", "team.pub", "--insecure-ignore-tlog", "--format", "json")
 	var res verify.Result
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, r.stdout)
@@ -65,8 +65,8 @@ func TestVerifyFailsWithExit3(t *testing.T) {
 		args   []string
 		reason verify.Reason
 	}{
-		{"tampered", []string{"verify", "tampered.tar", "--key", "team.pub"}, verify.ReasonDigestMismatch},
-		{"wrong key", []string{"verify", "hello.tar", "--key", "other.pub"}, verify.ReasonKeyMismatch},
+		{"tampered", []string{"verify", "tampered.tar", "--key", "team.pub", "--insecure-ignore-tlog"}, verify.ReasonDigestMismatch},
+		{"wrong key", []string{"verify", "hello.tar", "--key", "other.pub", "--insecure-ignore-tlog"}, verify.ReasonKeyMismatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,9 +81,15 @@ func TestVerifyFailsWithExit3(t *testing.T) {
 			}
 		})
 	}
+	t.Run("offline key signature without --insecure-ignore-tlog", func(t *testing.T) {
+		r := airlock(t, dir, 3, "verify", "hello.tar", "--key", "team.pub")
+		if !strings.Contains(r.stderr, "TLOG_MISSING") || !strings.Contains(r.stderr, "--insecure-ignore-tlog") {
+			t.Fatalf("expected TLOG_MISSING naming the flag: %s", r.stderr)
+		}
+	})
 	t.Run("unsigned", func(t *testing.T) {
 		airlock(t, dir, 0, "create", airlocktest.WritePackage(t), "-o", "unsigned.tar")
-		r := airlock(t, dir, 3, "verify", "unsigned.tar", "--key", "team.pub")
+		r := airlock(t, dir, 3, "verify", "unsigned.tar", "--key", "team.pub", "--insecure-ignore-tlog")
 		if !strings.Contains(r.stderr, "NO_SIGNATURE") || !strings.Contains(r.stderr, "expected a signature by team.pub") {
 			t.Fatalf("unexpected error: %s", r.stderr)
 		}
@@ -98,8 +104,8 @@ func TestCouldNotVerifyExits1(t *testing.T) {
 		says string
 	}{
 		{"no key", []string{"verify", "hello.tar"}, "pass --key"},
-		{"unreadable file", []string{"verify", "absent.tar", "--key", "team.pub"}, "no such file"},
-		{"bad format", []string{"verify", "hello.tar", "--key", "team.pub", "--format", "yaml"}, "expected text or json"},
+		{"unreadable file", []string{"verify", "absent.tar", "--key", "team.pub", "--insecure-ignore-tlog"}, "no such file"},
+		{"bad format", []string{"verify", "hello.tar", "--key", "team.pub", "--insecure-ignore-tlog", "--format", "yaml"}, "expected text or json"},
 		{"key is not a key", []string{"verify", "hello.tar", "--key", "hello.tar"}, "expected a PEM public key"},
 		{"create without -o", []string{"create", "."}, "-o/--output is required"},
 	}

@@ -81,12 +81,12 @@ func TestPushPullOnBothKindsOfRegistry(t *testing.T) {
 			if c.code != 0 {
 				t.Fatalf("cosign verify refused the pushed package:\n%s", c.stderr)
 			}
-			airlock(t, dir, 0, "verify", target, "--key", "team.pub")
-			airlock(t, dir, 0, "pull", target, "-o", "pulled.tar", "--key", "team.pub")
-			airlock(t, dir, 0, "verify", "pulled.tar", "--key", "team.pub")
+			airlock(t, dir, 0, "verify", target, "--key", "team.pub", "--insecure-ignore-tlog")
+			airlock(t, dir, 0, "pull", target, "-o", "pulled.tar", "--key", "team.pub", "--insecure-ignore-tlog")
+			airlock(t, dir, 0, "verify", "pulled.tar", "--key", "team.pub", "--insecure-ignore-tlog")
 			// A wrong key: exit 3 and no file.
 			airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "other")
-			airlock(t, dir, 3, "pull", target, "-o", "refused.tar", "--key", "other.pub")
+			airlock(t, dir, 3, "pull", target, "-o", "refused.tar", "--key", "other.pub", "--insecure-ignore-tlog")
 			if _, err := os.Stat(filepath.Join(dir, "refused.tar")); !os.IsNotExist(err) {
 				t.Fatal("a refused pull left a file")
 			}
@@ -118,13 +118,13 @@ func TestAirlockVerifiesCosignSignatures(t *testing.T) {
 				if r := run(t, dir, env, cosignBin, append(args, repo+"@"+root)...); r.code != 0 {
 					t.Fatalf("cosign sign: %s", r.stderr)
 				}
-				r := airlock(t, dir, 0, "verify", "oci://"+repo+":1.0.0", "--key", "cosign.pub")
+				r := airlock(t, dir, 0, "verify", "oci://"+repo+":1.0.0", "--key", "cosign.pub", "--insecure-ignore-tlog")
 				if !strings.Contains(r.stdout, "signed by cosign.pub") {
 					t.Fatalf("unexpected report:\n%s", r.stdout)
 				}
 				// The signature travels with a pull and verifies offline.
-				airlock(t, dir, 0, "pull", "oci://"+repo+":1.0.0", "-o", "pulled.tar", "--key", "cosign.pub")
-				airlock(t, dir, 0, "verify", "pulled.tar", "--key", "cosign.pub")
+				airlock(t, dir, 0, "pull", "oci://"+repo+":1.0.0", "-o", "pulled.tar", "--key", "cosign.pub", "--insecure-ignore-tlog")
+				airlock(t, dir, 0, "verify", "pulled.tar", "--key", "cosign.pub", "--insecure-ignore-tlog")
 			})
 		}
 	}
@@ -139,7 +139,7 @@ func TestMirrorOnBothKindsOfRegistry(t *testing.T) {
 	airlock(t, dir, 0, "sign", "hello.tar", "--key", "team.key")
 	for kind, internal := range registries(t) {
 		t.Run(kind, func(t *testing.T) {
-			r := airlock(t, dir, 0, "mirror", "hello.tar", "oci://"+internal+"/apps", "--key", "team.pub")
+			r := airlock(t, dir, 0, "mirror", "hello.tar", "oci://"+internal+"/apps", "--key", "team.pub", "--insecure-ignore-tlog")
 			want := fmt.Sprintf("Mirrored %s/library/app:1.0 -> %s/apps/library/app:1.0 (%s", upstream, internal, img.Digest)
 			if !strings.Contains(r.stdout, want) {
 				t.Fatalf("expected %q in:\n%s", want, r.stdout)

@@ -23,7 +23,7 @@ import (
 
 // ErrEmpty is returned by [Policy.Validate] for a policy that accepts no one.
 // There is no silent skip: a verifier must say whom it trusts.
-var ErrEmpty = errors.New("policy names no signer: pass --key (or an identity) to say whom to trust")
+var ErrEmpty = errors.New("policy names no signer: pass --key, or --certificate-identity with --certificate-oidc-issuer, or --policy, to say whom to trust")
 
 // Policy is what a verification requires.
 type Policy struct {
@@ -31,14 +31,34 @@ type Policy struct {
 	Signers []Signer
 	// Threshold is how many distinct signers must have signed. Default 1.
 	Threshold int
+	// Attestations are the attestations required beside the signature, each
+	// with its own accepted signers (the policy's signers when it names none).
+	Attestations []AttestationRule
+	// InsecureIgnoreTlog accepts key signatures that carry no transparency-log
+	// entry (offline signing). Default: a key signature must be logged. The
+	// report always says what was not checked.
+	InsecureIgnoreTlog bool
+	// InsecureIgnoreSCT accepts certificates without a signed certificate
+	// timestamp from a trusted CT log. Default: one is required.
+	InsecureIgnoreSCT bool
 }
 
-// Signer is one accepted signer.
+// Signer is one accepted signer: a public key or a keyless identity.
 type Signer struct {
 	// Name identifies the signer in reports, such as the key file's path.
 	Name string
-	// PublicKey is the signer's public key.
+	// PublicKey is the signer's public key, for key signers.
 	PublicKey crypto.PublicKey
+	// Identity is the signer's identity, for keyless signers.
+	Identity *Identity
+}
+
+// AttestationRule requires an attestation of one predicate type.
+type AttestationRule struct {
+	// PredicateType is the attestation's predicate type URI, exactly.
+	PredicateType string
+	// Signers accept its signature; empty means the policy's signers.
+	Signers []Signer
 }
 
 // KeySigner returns a signer for a PEM public key; name appears in reports.
@@ -59,14 +79,36 @@ func (p Policy) Validate() error {
 		return ErrEmpty
 	}
 	for i, s := range p.Signers {
-		if s.PublicKey == nil {
-			return fmt.Errorf("policy: signer %d (%s): no public key", i, s.Name)
+		if err := s.validate(); err != nil {
+			return fmt.Errorf("policy: signer %d (%s): %w", i+1, s.Name, err)
+		}
+	}
+	for _, a := range p.Attestations {
+		if a.PredicateType == "" {
+			return errors.New("policy: an attestation rule needs a predicateType")
+		}
+		for i, s := range a.Signers {
+			if err := s.validate(); err != nil {
+				return fmt.Errorf("policy: attestation %s: signer %d (%s): %w", a.PredicateType, i+1, s.Name, err)
+			}
 		}
 	}
 	if p.Threshold < 0 || p.Threshold > len(p.Signers) {
 		return fmt.Errorf("policy: threshold %d: expected 1 to %d (the number of signers)", p.Threshold, len(p.Signers))
 	}
 	return nil
+}
+
+func (s Signer) validate() error {
+	switch {
+	case s.PublicKey != nil && s.Identity != nil:
+		return errors.New("expected a key or an identity, found both")
+	case s.PublicKey != nil:
+		return nil
+	case s.Identity != nil:
+		return s.Identity.validate()
+	}
+	return errors.New("expected a key or an identity, found neither")
 }
 
 // Required returns the threshold, defaulting to 1.

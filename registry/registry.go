@@ -14,6 +14,7 @@
 package registry
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -60,7 +61,13 @@ type Options struct {
 	Credentials auth.CredentialFunc
 	// UserAgent is sent with every request. Default: "airlock".
 	UserAgent string
+	// Offline refuses every network connection; an attempt is an error
+	// wrapping [ErrOffline] that names the address.
+	Offline bool
 }
+
+// ErrOffline marks a connection refused because of Options.Offline.
+var ErrOffline = errors.New("offline: network access refused")
 
 // IsTarget reports whether s names a registry target (oci://...).
 func IsTarget(s string) bool { return strings.HasPrefix(s, Scheme) }
@@ -98,7 +105,9 @@ func Repository(ref registry.Reference, opts Options) (*remote.Repository, error
 		cred = credentials.Credential(store)
 	}
 	base := opts.HTTPClient
-	if base == nil {
+	if opts.Offline {
+		base = OfflineClient()
+	} else if base == nil {
 		if base, err = httpClient(opts); err != nil {
 			return nil, err
 		}
@@ -148,4 +157,15 @@ func IsLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// OfflineClient returns an HTTP client that refuses every connection with an
+// error wrapping [ErrOffline] that names the address it was asked for.
+func OfflineClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy: nil,
+		DialContext: func(_ context.Context, network, addr string) (net.Conn, error) {
+			return nil, fmt.Errorf("%w: refusing to connect to %s (%s) because of --offline", ErrOffline, addr, network)
+		},
+	}}
 }

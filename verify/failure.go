@@ -30,6 +30,14 @@ const (
 	ReasonMissingBlob Reason = "MISSING_BLOB"
 	// ReasonMalformedPackage: the package is not a well-formed airlock package.
 	ReasonMalformedPackage Reason = "MALFORMED_PACKAGE"
+	// ReasonSignerMismatch: signatures are present, made by a kind of signer the policy does not accept.
+	ReasonSignerMismatch Reason = "SIGNER_MISMATCH"
+	// ReasonIdentityMismatch: a certificate's identity, issuer or claims are not the ones the policy accepts.
+	ReasonIdentityMismatch Reason = "IDENTITY_MISMATCH"
+	// ReasonTlogMissing: a signature carries no transparency-log entry and the policy requires one.
+	ReasonTlogMissing Reason = "TLOG_MISSING"
+	// ReasonTlogUnverifiable: a signature's log entry cannot be checked: no trusted log for it.
+	ReasonTlogUnverifiable Reason = "TLOG_UNVERIFIABLE"
 	// ReasonTagMoved: a tag named another digest at the end of a pull than at its start.
 	ReasonTagMoved Reason = "TAG_MOVED"
 	// ReasonMalformedBundle: a signature bundle cannot be parsed.

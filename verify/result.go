@@ -60,6 +60,9 @@ type SignatureResult struct {
 	Verified bool `json:"verified"`
 	// Signer names the accepted signer it verified for.
 	Signer string `json:"signer,omitempty"`
+	// Identity and Issuer are the verified certificate's subject and OIDC issuer (keyless).
+	Identity string `json:"identity,omitempty"`
+	Issuer   string `json:"issuer,omitempty"`
 	// TransparencyLog says whether a log entry was present and checked.
 	TransparencyLog string `json:"transparencyLog,omitempty"`
 	// Timestamp says whether a signed timestamp was present and checked.

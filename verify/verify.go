@@ -12,16 +12,11 @@ package verify
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/opencontainers/go-digest"
-	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/root"
-	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
-	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/spec"
@@ -49,12 +44,30 @@ type LegacySignature struct {
 	HasLogEntry bool
 }
 
-// Verifier verifies signatures. It holds no per-call state and is safe for
-// concurrent use; later releases give it trust roots for keyless signatures.
-type Verifier struct{}
+// Verifier verifies signatures with the trust material it was made with. It
+// holds no per-call state and is safe for concurrent use.
+type Verifier struct {
+	trust root.TrustedMaterial
+}
+
+// Option configures a [Verifier].
+type Option func(*Verifier)
+
+// WithTrustedMaterial gives the verifier the certificate authorities,
+// transparency logs, CT logs and timestamp authorities it trusts. Without it,
+// only key signatures without log entries can verify.
+func WithTrustedMaterial(tm root.TrustedMaterial) Option {
+	return func(v *Verifier) { v.trust = tm }
+}
 
 // New returns a Verifier.
-func New() *Verifier { return &Verifier{} }
+func New(opts ...Option) *Verifier {
+	v := &Verifier{}
+	for _, o := range opts {
+		o(v)
+	}
+	return v
+}
 
 // Signatures verifies the signatures over subject against the policy. It
 // returns one [SignatureResult] per signature, and a *Failure when fewer
@@ -69,7 +82,11 @@ func (v *Verifier) Signatures(subject digest.Digest, sigs []Signature, p policy.
 	results := make([]SignatureResult, len(sigs))
 	accepted := map[string]bool{}
 	for i, s := range sigs {
-		results[i] = v.one(subject, s, p)
+		if s.Legacy != nil {
+			results[i] = legacy(subject, s, p)
+		} else {
+			results[i] = v.packageSignature(subject, s, p)
+		}
 		if results[i].Verified {
 			accepted[results[i].Signer] = true
 		}
@@ -80,21 +97,37 @@ func (v *Verifier) Signatures(subject digest.Digest, sigs []Signature, p policy.
 	if len(accepted) > 0 {
 		return results, Fail(ReasonThreshold, "expected %d distinct signers among %s, found %d", p.Required(), signerNames(p), len(accepted))
 	}
-	return results, worst(subject, p, results)
+	return results, worst(fmt.Sprintf("a signature by %s over %s", signerNames(p), subject), results)
+}
+
+// packageSignature verifies a bundle that must be cosign's signature statement about subject.
+func (v *Verifier) packageSignature(subject digest.Digest, s Signature, p policy.Policy) SignatureResult {
+	b, err := parseBundle(s.Bundle)
+	if err != nil {
+		return SignatureResult{Source: s.Source}.fail(ReasonMalformedBundle, err.Error())
+	}
+	if b.predicateType != "" && b.predicateType != spec.PredicateTypeCosignSign {
+		return SignatureResult{Source: s.Source}.fail(ReasonSignatureInvalid, fmt.Sprintf("expected a statement of type %s, found %s", spec.PredicateTypeCosignSign, b.predicateType))
+	}
+	art, err := DigestArtifact(subject)
+	if err != nil {
+		return SignatureResult{Source: s.Source}.fail(ReasonSubjectMismatch, err.Error())
+	}
+	return v.bundle(s.Source, b, art, p)
 }
 
 // worst picks the failure to report when no signature verified: the most
 // specific reason seen, with every signature's finding in the message.
-func worst(subject digest.Digest, p policy.Policy, results []SignatureResult) error {
+func worst(expected string, results []SignatureResult) error {
 	reason := ReasonSignatureInvalid
 	var found []string
 	for _, r := range results {
 		found = append(found, fmt.Sprintf("%s: %s", r.Source, r.Error))
-		if r.Reason == ReasonSubjectMismatch || r.Reason == ReasonKeyMismatch || r.Reason == ReasonMalformedBundle {
+		if r.Reason != ReasonSignatureInvalid && r.Reason != "" {
 			reason = r.Reason
 		}
 	}
-	return Fail(reason, "expected a signature by %s over %s, found %d that do not verify (%s)", signerNames(p), subject, len(results), strings.Join(found, "; "))
+	return Fail(reason, "expected %s, found %d that do not verify (%s)", expected, len(results), strings.Join(found, "; "))
 }
 
 func signerNames(p policy.Policy) string {
@@ -103,124 +136,6 @@ func signerNames(p policy.Policy) string {
 		names[i] = s.Name
 	}
 	return strings.Join(names, " or ")
-}
-
-// one verifies a single bundle against each accepted signer in turn.
-func (v *Verifier) one(subject digest.Digest, s Signature, p policy.Policy) SignatureResult {
-	res := SignatureResult{Source: s.Source}
-	if s.Legacy != nil {
-		return legacy(subject, s, p)
-	}
-	b, stmtType, err := parseBundle(s.Bundle)
-	if err != nil {
-		return res.fail(ReasonMalformedBundle, err.Error())
-	}
-	if stmtType != "" && stmtType != spec.PredicateTypeCosignSign {
-		return res.fail(ReasonSignatureInvalid, fmt.Sprintf("expected a statement of type %s, found %s", spec.PredicateTypeCosignSign, stmtType))
-	}
-	res.TransparencyLog, res.Timestamp = unchecked(b)
-	hint := keyHint(b)
-	digestBytes, err := hexBytes(subject)
-	if err != nil {
-		return res.fail(ReasonSubjectMismatch, err.Error())
-	}
-	var lastErr error
-	for _, signer := range p.Signers {
-		_, err := verifyWithKey(b, signer, subject.Algorithm().String(), digestBytes)
-		if err == nil {
-			res.Verified, res.Signer, res.Reason, res.Error = true, signer.Name, "", ""
-			return res
-		}
-		lastErr = err
-	}
-	reason := ReasonSignatureInvalid
-	msg := lastErr.Error()
-	switch {
-	case strings.Contains(msg, "no matching artifact hash") || strings.Contains(msg, "artifact digest"):
-		reason = ReasonSubjectMismatch
-		msg = fmt.Sprintf("expected a signature over %s, found one over another digest", subject)
-	case hint != "" && !knownHint(p, hint):
-		reason = ReasonKeyMismatch
-		msg = fmt.Sprintf("expected a key among %s, found a signature by key %s", signerNames(p), hint)
-	}
-	return res.fail(reason, msg)
-}
-
-func verifyWithKey(b *bundle.Bundle, signer policy.Signer, alg string, digestBytes []byte) (*sgverify.VerificationResult, error) {
-	sv, err := signature.LoadDefaultVerifier(signer.PublicKey)
-	if err != nil {
-		return nil, err
-	}
-	material := root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) {
-		return root.NewExpiringKey(sv, time.Time{}, time.Time{}), nil
-	})
-	v, err := sgverify.NewVerifier(material, sgverify.WithNoObserverTimestamps())
-	if err != nil {
-		return nil, err
-	}
-	return v.Verify(b, sgverify.NewPolicy(sgverify.WithArtifactDigest(alg, digestBytes), sgverify.WithKey()))
-}
-
-// parseBundle parses a bounded bundle and returns its statement's predicate
-// type ("" for a message signature).
-func parseBundle(data []byte) (*bundle.Bundle, string, error) {
-	if len(data) > spec.MaxBundleSize {
-		return nil, "", fmt.Errorf("bundle is %d bytes, more than the %d allowed", len(data), spec.MaxBundleSize)
-	}
-	var b bundle.Bundle
-	if err := b.UnmarshalJSON(data); err != nil {
-		return nil, "", fmt.Errorf("parse bundle: %w", err)
-	}
-	env, err := b.Envelope()
-	if err != nil || env == nil {
-		return &b, "", nil
-	}
-	if env.PayloadType != spec.MediaTypeInToto {
-		return nil, "", fmt.Errorf("expected DSSE payload type %s, found %s", spec.MediaTypeInToto, env.PayloadType)
-	}
-	var st struct {
-		PredicateType string `json:"predicateType"`
-	}
-	payload, err := env.DecodeB64Payload()
-	if err != nil {
-		return nil, "", fmt.Errorf("decode DSSE payload: %w", err)
-	}
-	if err := json.Unmarshal(payload, &st); err != nil {
-		return nil, "", fmt.Errorf("parse statement: %w", err)
-	}
-	return &b, st.PredicateType, nil
-}
-
-// unchecked says what the key-based verifier did not check.
-func unchecked(b *bundle.Bundle) (tlog, ts string) {
-	tlog, ts = "absent (offline key signature)", "absent"
-	if entries, err := b.TlogEntries(); err == nil && len(entries) > 0 {
-		tlog = "present, not checked (key policy)"
-	}
-	if stamps, err := b.Timestamps(); err == nil && len(stamps) > 0 {
-		ts = "present, not checked (key policy)"
-	}
-	return tlog, ts
-}
-
-func keyHint(b *bundle.Bundle) string {
-	vc, err := b.VerificationContent()
-	if err != nil || vc == nil {
-		return ""
-	}
-	if pk := vc.PublicKey(); pk != nil {
-		return pk.Hint()
-	}
-	return ""
-}
-
-func knownHint(p policy.Policy, hint string) bool {
-	for _, s := range p.Signers {
-		if h, err := policy.KeyID(s.PublicKey); err == nil && h == hint {
-			return true
-		}
-	}
-	return false
 }
 
 func hexBytes(d digest.Digest) ([]byte, error) {

@@ -58,12 +58,12 @@ func TestSignatureFailures(t *testing.T) {
 		reason    verify.Reason
 		mentioned string
 	}{
-		{"no signature", nil, policy.Policy{Signers: []policy.Signer{alice.policy}}, verify.ReasonNoSignature, "expected a signature by alice.pub"},
-		{"another key", one(mallory.sign(t, root, cosignSign)), policy.Policy{Signers: []policy.Signer{alice.policy}}, verify.ReasonKeyMismatch, "found a signature by key"},
-		{"another subject", one(alice.sign(t, digest.FromString("other"), cosignSign)), policy.Policy{Signers: []policy.Signer{alice.policy}}, verify.ReasonSubjectMismatch, "found one over another digest"},
-		{"an attestation is not a signature", one(alice.sign(t, root, "https://slsa.dev/provenance/v1")), policy.Policy{Signers: []policy.Signer{alice.policy}}, verify.ReasonSignatureInvalid, "found https://slsa.dev/provenance/v1"},
-		{"garbage bundle", one([]byte(`{"mediaType":"nope"}`)), policy.Policy{Signers: []policy.Signer{alice.policy}}, verify.ReasonMalformedBundle, "parse bundle"},
-		{"threshold", one(alice.sign(t, root, cosignSign)), policy.Policy{Signers: []policy.Signer{alice.policy, bob.policy}, Threshold: 2}, verify.ReasonThreshold, "expected 2 distinct signers"},
+		{"no signature", nil, policy.Policy{Signers: []policy.Signer{alice.policy}, InsecureIgnoreTlog: true}, verify.ReasonNoSignature, "expected a signature by alice.pub"},
+		{"another key", one(mallory.sign(t, root, cosignSign)), policy.Policy{Signers: []policy.Signer{alice.policy}, InsecureIgnoreTlog: true}, verify.ReasonKeyMismatch, "found a signature by key"},
+		{"another subject", one(alice.sign(t, digest.FromString("other"), cosignSign)), policy.Policy{Signers: []policy.Signer{alice.policy}, InsecureIgnoreTlog: true}, verify.ReasonSubjectMismatch, "found one over another digest"},
+		{"an attestation is not a signature", one(alice.sign(t, root, "https://slsa.dev/provenance/v1")), policy.Policy{Signers: []policy.Signer{alice.policy}, InsecureIgnoreTlog: true}, verify.ReasonSignatureInvalid, "found https://slsa.dev/provenance/v1"},
+		{"garbage bundle", one([]byte(`{"mediaType":"nope"}`)), policy.Policy{Signers: []policy.Signer{alice.policy}, InsecureIgnoreTlog: true}, verify.ReasonMalformedBundle, "parse bundle"},
+		{"threshold", one(alice.sign(t, root, cosignSign)), policy.Policy{Signers: []policy.Signer{alice.policy, bob.policy}, Threshold: 2, InsecureIgnoreTlog: true}, verify.ReasonThreshold, "expected 2 distinct signers"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,14 +86,14 @@ func TestAnyAcceptedSignerSuffices(t *testing.T) {
 		{Source: "a", Bundle: bob.sign(t, digest.FromString("other"), "https://sigstore.dev/cosign/sign/v1")},
 		{Source: "b", Bundle: alice.sign(t, root, "https://sigstore.dev/cosign/sign/v1")},
 	}
-	res, err := verify.New().Signatures(root, sigs, policy.Policy{Signers: []policy.Signer{bob.policy, alice.policy}})
+	res, err := verify.New().Signatures(root, sigs, policy.Policy{Signers: []policy.Signer{bob.policy, alice.policy}, InsecureIgnoreTlog: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res[0].Verified || !res[1].Verified || res[1].Signer != "alice.pub" {
 		t.Fatalf("unexpected results %+v", res)
 	}
-	if res[1].TransparencyLog != "absent (offline key signature)" {
+	if res[1].TransparencyLog != "absent (offline key signature, --insecure-ignore-tlog)" {
 		t.Fatalf("the report must say no log entry was checked, got %q", res[1].TransparencyLog)
 	}
 }
@@ -105,5 +105,17 @@ func TestEmptyPolicyIsAnError(t *testing.T) {
 	}
 	if _, ok := verify.AsFailure(err); ok {
 		t.Fatal("an empty policy is a usage error, not a verification failure")
+	}
+}
+
+// A key signature without a log entry is refused unless the policy loudly
+// accepts offline signing.
+func TestOfflineKeySignatureNeedsIgnoreTlog(t *testing.T) {
+	root := digest.FromString("root")
+	alice := newSigner(t, "alice.pub")
+	sigs := []verify.Signature{{Source: "s", Bundle: alice.sign(t, root, "https://sigstore.dev/cosign/sign/v1")}}
+	_, err := verify.New().Signatures(root, sigs, policy.Policy{Signers: []policy.Signer{alice.policy}})
+	if f, ok := verify.AsFailure(err); !ok || f.Reason != verify.ReasonTlogMissing || !strings.Contains(f.Message, "--insecure-ignore-tlog") {
+		t.Fatalf("expected TLOG_MISSING naming --insecure-ignore-tlog, got %v", err)
 	}
 }

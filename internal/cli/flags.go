@@ -12,6 +12,7 @@ import (
 
 	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/registry"
+	"github.com/airlock-dev/airlock/trust"
 )
 
 // registryFlags say how registries are reached.
@@ -44,18 +45,58 @@ func (f *insecureFlag) warn(w io.Writer, what string) {
 	}
 }
 
-// policyFlags say whom a verification trusts.
+// policyFlags say whom a verification trusts. Names follow cosign's.
 type policyFlags struct {
-	keys []string
+	keys                     []string
+	file                     string
+	identity, identityRegexp string
+	issuer, issuerRegexp     string
+	claims                   map[policy.Claim]*[2]string // exact, regexp
+	ignoreTlog, ignoreSCT    bool
+}
+
+// claimFlags names the flag of each claim (each also has a -regexp twin).
+var claimFlags = map[policy.Claim]string{
+	policy.ClaimGitHubWorkflowTrigger:    "certificate-github-workflow-trigger",
+	policy.ClaimGitHubWorkflowSHA:        "certificate-github-workflow-sha",
+	policy.ClaimGitHubWorkflowName:       "certificate-github-workflow-name",
+	policy.ClaimGitHubWorkflowRepository: "certificate-github-workflow-repository",
+	policy.ClaimGitHubWorkflowRef:        "certificate-github-workflow-ref",
+	policy.ClaimSourceRepository:         "certificate-source-repository",
+	policy.ClaimSourceRepositoryRef:      "certificate-source-ref",
+	policy.ClaimSourceRepositoryDigest:   "certificate-source-digest",
+	policy.ClaimBuildSignerURI:           "certificate-build-signer-uri",
+	policy.ClaimRunnerEnvironment:        "certificate-runner-environment",
 }
 
 func (f *policyFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringArrayVar(&f.keys, "key", nil, "accept signatures by this PEM public key (repeatable)")
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.keys, "key", nil, "accept signatures by this PEM public key (repeatable)")
+	fl.StringVar(&f.file, "policy", "", "policy file (YAML) naming accepted signers, a threshold and required attestations")
+	fl.StringVar(&f.identity, "certificate-identity", "", "accept keyless signatures by this identity (certificate SAN)")
+	fl.StringVar(&f.identityRegexp, "certificate-identity-regexp", "", "accept identities matching this regular expression (whole value)")
+	fl.StringVar(&f.issuer, "certificate-oidc-issuer", "", "the identity's OIDC issuer")
+	fl.StringVar(&f.issuerRegexp, "certificate-oidc-issuer-regexp", "", "OIDC issuers matching this regular expression (whole value)")
+	f.claims = map[policy.Claim]*[2]string{}
+	for _, c := range policy.Claims {
+		v := &[2]string{}
+		f.claims[c] = v
+		fl.StringVar(&v[0], claimFlags[c], "", "require the certificate's "+string(c)+" claim")
+		fl.StringVar(&v[1], claimFlags[c]+"-regexp", "", "require the "+string(c)+" claim to match this regular expression (whole value)")
+	}
+	fl.BoolVar(&f.ignoreTlog, "insecure-ignore-tlog", false, "accept signatures without a transparency-log entry (offline key signing)")
+	fl.BoolVar(&f.ignoreSCT, "insecure-ignore-sct", false, "accept certificates without a signed certificate timestamp")
 }
 
-// policy reads the key files into a policy.
+// policy builds the policy: the file's signers, then the flags'.
 func (f *policyFlags) policy() (policy.Policy, error) {
 	var p policy.Policy
+	if f.file != "" {
+		var err error
+		if p, err = policy.LoadFile(f.file); err != nil {
+			return p, err
+		}
+	}
 	for _, path := range f.keys {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -67,8 +108,51 @@ func (f *policyFlags) policy() (policy.Policy, error) {
 		}
 		p.Signers = append(p.Signers, s)
 	}
-	if err := p.Validate(); err != nil {
+	if s, ok, err := f.identitySigner(); err != nil {
 		return p, err
+	} else if ok {
+		p.Signers = append(p.Signers, s)
 	}
-	return p, nil
+	p.InsecureIgnoreTlog = p.InsecureIgnoreTlog || f.ignoreTlog
+	p.InsecureIgnoreSCT = p.InsecureIgnoreSCT || f.ignoreSCT
+	return p, p.Validate()
+}
+
+// identitySigner builds the keyless signer the identity flags describe.
+func (f *policyFlags) identitySigner() (policy.Signer, bool, error) {
+	id := &policy.Identity{
+		Subject: policy.Match{Exact: f.identity, Regexp: f.identityRegexp},
+		Issuer:  policy.Match{Exact: f.issuer, Regexp: f.issuerRegexp},
+		Claims:  map[policy.Claim]policy.Match{},
+	}
+	for c, v := range f.claims {
+		if m := (policy.Match{Exact: v[0], Regexp: v[1]}); !m.IsZero() {
+			id.Claims[c] = m
+		}
+	}
+	if id.Subject.IsZero() && id.Issuer.IsZero() && len(id.Claims) == 0 {
+		return policy.Signer{}, false, nil
+	}
+	if id.Subject.IsZero() || id.Issuer.IsZero() {
+		return policy.Signer{}, false, fmt.Errorf("%w: pass --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp] together", policy.ErrIdentity)
+	}
+	s := policy.Signer{Name: id.String(), Identity: id}
+	return s, true, nil
+}
+
+// trustFlags say which trust material is in force.
+type trustFlags struct {
+	roots   []string
+	offline bool
+}
+
+func (f *trustFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&f.roots, "trusted-root", nil, "Sigstore trusted_root.json to trust (repeatable: the union is trusted)")
+	cmd.Flags().BoolVar(&f.offline, "offline", false, "refuse every network connection: any attempt is an error")
+}
+
+// material loads the trust material: files, cosign's environment variables,
+// else the embedded public-good root.
+func (f *trustFlags) material() (*trust.Material, error) {
+	return trust.Load(trust.Options{TrustedRoots: f.roots, Env: os.LookupEnv})
 }

@@ -14,6 +14,7 @@ import (
 type mirrorCmd struct {
 	concurrency int
 	policy      policyFlags
+	trust       trustFlags
 	format      formatFlag
 	insecure    insecureFlag
 	registry    registryFlags
@@ -31,6 +32,7 @@ func newMirror() *cobra.Command {
 	}
 	cmd.Flags().IntVar(&m.concurrency, "concurrency", 4, "blobs uploaded at once")
 	m.policy.register(cmd)
+	m.trust.register(cmd)
 	m.format.register(cmd)
 	m.insecure.register(cmd, "mirror without verifying the package's signature")
 	m.registry.register(cmd)
@@ -48,6 +50,11 @@ func (m *mirrorCmd) run(cmd *cobra.Command, target, dest string) error {
 			return err
 		}
 		opts.Policy = pol
+		tm, err := m.trust.material()
+		if err != nil {
+			return err
+		}
+		opts.Trust = tm
 	} else {
 		m.insecure.warn(cmd.ErrOrStderr(), "the package's signature is not verified")
 	}

@@ -15,6 +15,7 @@ import (
 type pullCmd struct {
 	output   string
 	policy   policyFlags
+	trust    trustFlags
 	format   formatFlag
 	insecure insecureFlag
 	registry registryFlags
@@ -33,6 +34,7 @@ func newPull() *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&p.output, "output", "o", "", "where to write the package archive (required)")
 	p.policy.register(cmd)
+	p.trust.register(cmd)
 	p.format.register(cmd)
 	p.insecure.register(cmd, "write the package without verifying its signature (digests are still checked)")
 	p.registry.register(cmd)
@@ -53,6 +55,11 @@ func (p *pullCmd) run(cmd *cobra.Command, target string) error {
 			return err
 		}
 		opts.Policy = pol
+		tm, err := p.trust.material()
+		if err != nil {
+			return err
+		}
+		opts.Trust = tm
 	} else {
 		p.insecure.warn(cmd.ErrOrStderr(), "the package's signature is not verified")
 	}

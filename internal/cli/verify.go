@@ -14,7 +14,9 @@ import (
 )
 
 type verifyCmd struct {
+	bundle   string
 	policy   policyFlags
+	trust    trustFlags
 	format   formatFlag
 	registry registryFlags
 }
@@ -22,15 +24,22 @@ type verifyCmd struct {
 func newVerify() *cobra.Command {
 	v := &verifyCmd{}
 	cmd := &cobra.Command{
-		Use:     "verify TARGET --key FILE",
-		Example: "  airlock verify hello.tar --key team.pub\n  airlock verify oci://registry.example.com/apps/hello:1.0.0 --key team.pub --format json",
-		Short:   "Verify a package: layout, every blob's digest, and its signature",
-		Long: "Verify a package. Exit 0: verified. Exit 3: verification failed (the reason code says why).\n" +
-			"Exit 1: could not verify (bad flags, unreadable file).",
+		Use:   "verify TARGET [policy] [trust]",
+		Short: "Verify a package (layout, every blob's digest, signatures), or a file against a detached bundle",
+		Long: "Verify a package archive or oci:// package, or with --bundle any file (or sha256:HEX digest)\n" +
+			"against a detached Sigstore bundle. Exit 0: verified. Exit 3: verification failed (the reason\n" +
+			"code says why). Exit 1: could not verify (bad flags, unreadable file, network).",
+		Example: "  airlock verify hello.tar --key team.pub --insecure-ignore-tlog\n" +
+			"  airlock verify hello.tar --offline --trusted-root root.json \\\n" +
+			"    --certificate-identity https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.2.0 \\\n" +
+			"    --certificate-oidc-issuer https://token.actions.githubusercontent.com\n" +
+			"  airlock verify --bundle python.tgz.sigstore.json python.tgz --certificate-identity ... --certificate-oidc-issuer ...",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return v.run(cmd, args[0]) },
 	}
+	cmd.Flags().StringVar(&v.bundle, "bundle", "", "verify TARGET (a file or sha256:HEX) against this detached Sigstore bundle")
 	v.policy.register(cmd)
+	v.trust.register(cmd)
 	v.format.register(cmd)
 	v.registry.register(cmd)
 	return cmd
@@ -44,7 +53,18 @@ func (v *verifyCmd) run(cmd *cobra.Command, target string) error {
 	if err != nil {
 		return err
 	}
-	res, err := airlock.Verify(cmd.Context(), target, airlock.VerifyOptions{Policy: p, Registry: v.registry.options()})
+	tm, err := v.trust.material()
+	if err != nil {
+		return err
+	}
+	opts := airlock.VerifyOptions{Policy: p, Trust: tm, Registry: v.registry.options()}
+	opts.Registry.Offline = v.trust.offline
+	var res *verify.Result
+	if v.bundle != "" {
+		res, err = airlock.VerifyBundle(cmd.Context(), v.bundle, target, opts)
+	} else {
+		res, err = airlock.Verify(cmd.Context(), target, opts)
+	}
 	return report(cmd, v.format, res, err)
 }
 
@@ -59,5 +79,7 @@ func printResult(w io.Writer, res *verify.Result) {
 		fmt.Fprintf(w, "VERIFIED: %s %s (%s)\n", res.Package.Name, res.Package.Version, res.Package.Digest)
 		return
 	}
-	fmt.Fprintf(w, "NOT VERIFIED: %s\n", res.Failure.Reason)
+	if res.Failure != nil {
+		fmt.Fprintf(w, "NOT VERIFIED: %s\n", res.Failure.Reason)
+	}
 }

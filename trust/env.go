@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package trust
+
+import (
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
+)
+
+// cosign's environment variables naming trust material.
+const (
+	EnvRootFile       = "SIGSTORE_ROOT_FILE"
+	EnvRekorPublicKey = "SIGSTORE_REKOR_PUBLIC_KEY"
+	EnvCTLogPublicKey = "SIGSTORE_CT_LOG_PUBLIC_KEY_FILE"
+	EnvTSACertificate = "SIGSTORE_TSA_CERTIFICATE_FILE"
+)
+
+// maxEnvFile bounds a PEM file an environment variable names.
+const maxEnvFile = 1 << 20
+
+// fromEnv builds a trusted root from cosign's variables; nil when none is set.
+func fromEnv(lookup func(string) (string, bool)) (*root.TrustedRoot, string, error) {
+	var set []string
+	read := func(name string) ([]byte, error) {
+		path, ok := lookup(name)
+		if !ok || path == "" {
+			return nil, nil
+		}
+		set = append(set, name)
+		info, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if info.Size() > maxEnvFile {
+			return nil, fmt.Errorf("%s=%s: %d bytes, more than the %d allowed", name, path, info.Size(), maxEnvFile)
+		}
+		return os.ReadFile(path)
+	}
+	var cas []root.CertificateAuthority
+	var tsas []root.TimestampingAuthority
+	ctlogs, tlogs := map[string]*root.TransparencyLog{}, map[string]*root.TransparencyLog{}
+	if data, err := read(EnvRootFile); err != nil {
+		return nil, "", err
+	} else if data != nil {
+		ca, err := chain(data, EnvRootFile)
+		if err != nil {
+			return nil, "", err
+		}
+		cas = append(cas, &root.FulcioCertificateAuthority{Root: ca.root, Intermediates: ca.intermediates})
+	}
+	if data, err := read(EnvTSACertificate); err != nil {
+		return nil, "", err
+	} else if data != nil {
+		ca, err := chain(data, EnvTSACertificate)
+		if err != nil {
+			return nil, "", err
+		}
+		tsas = append(tsas, &root.SigstoreTimestampingAuthority{Root: ca.root, Intermediates: ca.intermediates[min(1, len(ca.intermediates)):], Leaf: ca.leaf})
+	}
+	for name, logs := range map[string]map[string]*root.TransparencyLog{EnvRekorPublicKey: tlogs, EnvCTLogPublicKey: ctlogs} {
+		data, err := read(name)
+		if err != nil {
+			return nil, "", err
+		}
+		if data == nil {
+			continue
+		}
+		if err := addKey(logs, data, name); err != nil {
+			return nil, "", err
+		}
+	}
+	if len(set) == 0 {
+		return nil, "", nil
+	}
+	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, cas, ctlogs, tsas, tlogs)
+	return tr, strings.Join(set, ", "), err
+}
+
+// pemChain is a certificate chain from a PEM file, leaf first, root last.
+type pemChain struct {
+	leaf          *x509.Certificate
+	intermediates []*x509.Certificate
+	root          *x509.Certificate
+}
+
+func chain(data []byte, name string) (*pemChain, error) {
+	certs, err := cryptoutils.UnmarshalCertificatesFromPEMLimited(data, 10)
+	if err != nil || len(certs) == 0 {
+		return nil, fmt.Errorf("%s: expected PEM certificates, found none (%v)", name, err)
+	}
+	c := &pemChain{root: certs[len(certs)-1]}
+	if len(certs) > 1 {
+		c.leaf = certs[0]
+		c.intermediates = certs[:len(certs)-1]
+	}
+	return c, nil
+}
+
+// addKey adds a log's PEM public key, identified as Rekor v1 and CT logs
+// identify theirs: by the SHA-256 of the PKIX key.
+func addKey(logs map[string]*root.TransparencyLog, data []byte, name string) error {
+	pub, err := cryptoutils.UnmarshalPEMToPublicKey(data)
+	if err != nil {
+		return fmt.Errorf("%s: expected a PEM public key: %w", name, err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	id := sha256.Sum256(der)
+	logs[fmt.Sprintf("%x", id)] = &root.TransparencyLog{
+		ID: id[:], PublicKey: pub, HashFunc: crypto.SHA256, SignatureHashFunc: crypto.SHA256,
+		ValidityPeriodStart: time.Unix(0, 0),
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+// Package trust gathers the trust material a verifier uses for keyless
+// signatures: Sigstore trusted roots from files, from cosign's environment
+// variables, or the embedded public-good root; and says where each came from
+// and until when it is valid.
+//
+// Nothing here reaches the network: the embedded root and files given by the
+// operator are all it reads, which is what an air gap needs.
+package trust
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/sigstore/sigstore-go/pkg/root"
+)
+
+// PublicGoodRoot is the public-good Sigstore instance's trusted_root.json
+// as shipped with this release (from @sigstore/tuf 5.0.1's seeds).
+//
+//go:embed embedded/trusted_root.json
+var PublicGoodRoot []byte
+
+// PublicGoodTUFRoot is the public-good TUF repository's root.json (version 16).
+//
+//go:embed embedded/tuf-root.json
+var PublicGoodTUFRoot []byte
+
+// MaxRootSize bounds a trusted_root.json: real ones are a few KiB.
+const MaxRootSize = 4 << 20
+
+// Source says where a piece of trust material came from.
+type Source struct {
+	// Kind is "embedded", "file" or "environment".
+	Kind string `json:"kind"`
+	// Name is the file's path, the variable's name, or "public-good".
+	Name string `json:"name"`
+	// Expires is when its last certificate authority or log stops being valid
+	// (zero when open-ended).
+	Expires time.Time `json:"expires,omitzero"`
+}
+
+// Material is the union of the trust material in force.
+type Material struct {
+	root.TrustedMaterialCollection
+	// Sources lists where each part came from, in order.
+	Sources []Source
+}
+
+// Options says which trust material to load. The zero value loads the
+// embedded public-good root.
+type Options struct {
+	// TrustedRoots are trusted_root.json files; their union is trusted.
+	TrustedRoots []string
+	// Env looks up cosign's variables (SIGSTORE_ROOT_FILE,
+	// SIGSTORE_REKOR_PUBLIC_KEY, SIGSTORE_CT_LOG_PUBLIC_KEY_FILE,
+	// SIGSTORE_TSA_CERTIFICATE_FILE). Default: nil, the environment is not read
+	// (the CLI passes os.LookupEnv).
+	Env func(string) (string, bool)
+}
+
+// Load reads the trust material: every file in opts.TrustedRoots and the
+// material cosign's environment variables name; when there is neither, the
+// embedded public-good root.
+func Load(opts Options) (*Material, error) {
+	m := &Material{}
+	for _, path := range opts.TrustedRoots {
+		tr, err := readRoot(path)
+		if err != nil {
+			return nil, err
+		}
+		m.add(tr, Source{Kind: "file", Name: path})
+	}
+	if opts.Env != nil {
+		tr, names, err := fromEnv(opts.Env)
+		if err != nil {
+			return nil, err
+		}
+		if tr != nil {
+			m.add(tr, Source{Kind: "environment", Name: names})
+		}
+	}
+	if len(m.TrustedMaterialCollection) == 0 {
+		tr, err := root.NewTrustedRootFromJSON(PublicGoodRoot)
+		if err != nil {
+			return nil, fmt.Errorf("embedded public-good root: %w", err)
+		}
+		m.add(tr, Source{Kind: "embedded", Name: "public-good"})
+	}
+	return m, nil
+}
+
+func (m *Material) add(tm root.TrustedMaterial, s Source) {
+	s.Expires = expiry(tm)
+	m.TrustedMaterialCollection = append(m.TrustedMaterialCollection, tm)
+	m.Sources = append(m.Sources, s)
+}
+
+// readRoot reads and parses a trusted_root.json, naming the file in errors.
+func readRoot(path string) (*root.TrustedRoot, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-root: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if info.Size() > MaxRootSize {
+		return nil, fmt.Errorf("trusted root %s: %d bytes, more than the %d allowed", path, info.Size(), MaxRootSize)
+	}
+	data := make([]byte, info.Size())
+	if _, err := f.ReadAt(data, 0); err != nil {
+		return nil, fmt.Errorf("trusted root %s: %w", path, err)
+	}
+	tr, err := root.NewTrustedRootFromJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("trusted root %s: %w", path, err)
+	}
+	if len(tr.FulcioCertificateAuthorities())+len(tr.RekorLogs())+len(tr.TimestampingAuthorities()) == 0 {
+		return nil, fmt.Errorf("trusted root %s: expected certificate authorities, logs or timestamp authorities, found none", path)
+	}
+	return tr, nil
+}
+
+// expiry is the latest end of validity among the material's authorities and
+// logs; zero if any is open-ended.
+func expiry(tm root.TrustedMaterial) time.Time {
+	var latest time.Time
+	open := false
+	note := func(end time.Time) {
+		if end.IsZero() {
+			open = true
+		} else if end.After(latest) {
+			latest = end
+		}
+	}
+	for _, ca := range tm.FulcioCertificateAuthorities() {
+		if f, ok := ca.(*root.FulcioCertificateAuthority); ok {
+			note(f.ValidityPeriodEnd)
+		}
+	}
+	for _, l := range tm.RekorLogs() {
+		note(l.ValidityPeriodEnd)
+	}
+	if open {
+		return time.Time{}
+	}
+	return latest
+}
+
+// ErrNoMaterial is returned when keyless verification has nothing to trust.
+var ErrNoMaterial = errors.New("no trust material")

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package verify
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
+	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/airlock-dev/airlock/policy"
+	"github.com/airlock-dev/airlock/spec"
+)
+
+// Artifact is what a bundle is about: a digest, or content to hash.
+type Artifact struct {
+	// Digest is the artifact's digest.
+	Digest digest.Digest
+	// Open returns the artifact's content from its start, for signatures that
+	// need the content itself (pure Ed25519 message signatures). Optional; the
+	// verifier closes what it returns.
+	Open func() (io.ReadCloser, error)
+}
+
+// DigestArtifact is an artifact known by its digest only.
+func DigestArtifact(d digest.Digest) (Artifact, error) {
+	if _, err := hexBytes(d); err != nil {
+		return Artifact{}, fmt.Errorf("artifact digest %q: %w", d, err)
+	}
+	return Artifact{Digest: d}, nil
+}
+
+// option returns the sigstore-go artifact option and what to close after.
+func (a Artifact) option() (sgverify.ArtifactPolicyOption, io.Closer, error) {
+	if a.Open != nil {
+		r, err := a.Open()
+		if err != nil {
+			return nil, nil, err
+		}
+		return sgverify.WithArtifact(r), r, nil
+	}
+	raw, err := hexBytes(a.Digest)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sgverify.WithArtifactDigest(a.Digest.Algorithm().String(), raw), io.NopCloser(nil), nil
+}
+
+// Bundle verifies a detached bundle about artifact against the policy, as
+// `airlock verify --bundle` does: any statement type is accepted, and for an
+// in-toto statement the artifact must be one of its subjects.
+func (v *Verifier) Bundle(source string, data []byte, art Artifact, p policy.Policy) (SignatureResult, error) {
+	if err := p.Validate(); err != nil {
+		return SignatureResult{}, err
+	}
+	b, err := parseBundle(data)
+	if err != nil {
+		return SignatureResult{Source: source}, Fail(ReasonMalformedBundle, "%v", err)
+	}
+	res := v.bundle(source, b, art, p)
+	if !res.Verified {
+		return res, worst(fmt.Sprintf("a signature by %s over %s", signerNames(p), art.Digest), []SignatureResult{res})
+	}
+	return res, nil
+}
+
+// parsed is a bundle with what the verifier needs to know before verifying it.
+type parsed struct {
+	*bundle.Bundle
+	predicateType string // "" for a message signature
+	hasTlog       bool
+	keyHint       string
+	hasCert       bool
+}
+
+// parseBundle parses a bounded bundle.
+func parseBundle(data []byte) (*parsed, error) {
+	if len(data) > spec.MaxBundleSize {
+		return nil, fmt.Errorf("bundle is %d bytes, more than the %d allowed", len(data), spec.MaxBundleSize)
+	}
+	var b bundle.Bundle
+	if err := b.UnmarshalJSON(data); err != nil {
+		return nil, fmt.Errorf("parse bundle: %w", err)
+	}
+	p := &parsed{Bundle: &b}
+	if entries, err := b.TlogEntries(); err == nil && len(entries) > 0 {
+		p.hasTlog = true
+	}
+	if vc, err := b.VerificationContent(); err == nil && vc != nil {
+		if pk := vc.PublicKey(); pk != nil {
+			p.keyHint = pk.Hint()
+		}
+		p.hasCert = vc.Certificate() != nil
+	}
+	env, err := b.Envelope()
+	if err != nil || env == nil {
+		return p, nil
+	}
+	if env.PayloadType != spec.MediaTypeInToto {
+		return nil, fmt.Errorf("expected DSSE payload type %s, found %s", spec.MediaTypeInToto, env.PayloadType)
+	}
+	payload, err := env.DecodeB64Payload()
+	if err != nil {
+		return nil, fmt.Errorf("decode DSSE payload: %w", err)
+	}
+	var st struct {
+		PredicateType string `json:"predicateType"`
+	}
+	if err := json.Unmarshal(payload, &st); err != nil {
+		return nil, fmt.Errorf("parse statement: %w", err)
+	}
+	p.predicateType = st.PredicateType
+	return p, nil
+}
+
+// bundle verifies one bundle against each accepted signer in turn.
+func (v *Verifier) bundle(source string, b *parsed, art Artifact, p policy.Policy) SignatureResult {
+	res := SignatureResult{Source: source}
+	var errs []string
+	reason := ReasonSignatureInvalid
+	for _, signer := range p.Signers {
+		if (signer.PublicKey != nil) == b.hasCert {
+			continue // a key cannot verify a certificate's signature, nor the reverse
+		}
+		vr, notes, err := v.verifyOne(b, art, signer, p)
+		if err == nil {
+			res.Verified, res.Signer = true, signer.Name
+			res.TransparencyLog, res.Timestamp = notes.tlog, notes.timestamp
+			if vr != nil && vr.Signature != nil && vr.Signature.Certificate != nil {
+				res.Identity = vr.Signature.Certificate.SubjectAlternativeName
+				res.Issuer = vr.Signature.Certificate.Issuer
+			}
+			return res
+		}
+		var f *Failure
+		if errors.As(err, &f) {
+			reason = f.Reason
+		}
+		errs = append(errs, err.Error())
+	}
+	if len(errs) == 0 {
+		kind := "a certificate"
+		if !b.hasCert {
+			kind = "a key (" + b.keyHint + ")"
+		}
+		return res.fail(ReasonSignerMismatch, fmt.Sprintf("expected a signature by %s, found one made with %s", signerNames(p), kind))
+	}
+	msg := strings.Join(errs, "; ")
+	if reason == ReasonSignatureInvalid && strings.Contains(msg, "certificate identity") {
+		reason = ReasonIdentityMismatch
+	}
+	if strings.Contains(msg, "artifact") && (strings.Contains(msg, "digest") || strings.Contains(msg, "hash")) {
+		reason, msg = ReasonSubjectMismatch, fmt.Sprintf("expected a signature over %s, found one over another digest (%s)", art.Digest, msg)
+	} else if !b.hasCert && b.keyHint != "" && !knownHint(p, b.keyHint) && reason == ReasonSignatureInvalid {
+		reason, msg = ReasonKeyMismatch, fmt.Sprintf("expected a key among %s, found a signature by key %s", signerNames(p), b.keyHint)
+	}
+	return res.fail(reason, msg)
+}
+
+// notes says what was checked beyond the signature.
+type notes struct{ tlog, timestamp string }
+
+// verifyOne verifies b for one signer with every check sigstore-go offers
+// that applies, unless the policy loudly turned it off.
+func (v *Verifier) verifyOne(b *parsed, art Artifact, signer policy.Signer, p policy.Policy) (*sgverify.VerificationResult, notes, error) {
+	n := notes{tlog: "verified", timestamp: "verified"}
+	var tm root.TrustedMaterial
+	var vopts []sgverify.VerifierOption
+	var identity sgverify.PolicyOption
+	switch {
+	case signer.PublicKey != nil:
+		key, err := keyMaterial(signer)
+		if err != nil {
+			return nil, n, err
+		}
+		tm = key
+		identity = sgverify.WithKey()
+		switch {
+		case b.hasTlog && v.trust != nil:
+			tm = root.TrustedMaterialCollection{v.trust, key}
+			vopts = append(vopts, sgverify.WithTransparencyLog(1), sgverify.WithObserverTimestamps(1))
+		case b.hasTlog:
+			return nil, n, Fail(ReasonTlogUnverifiable, "expected trust material for the bundle's transparency log, found none")
+		case !p.InsecureIgnoreTlog:
+			return nil, n, Fail(ReasonTlogMissing, "expected a transparency-log entry for the key signature, found none (offline key signatures need --insecure-ignore-tlog)")
+		default:
+			n = notes{tlog: "absent (offline key signature, --insecure-ignore-tlog)", timestamp: "absent"}
+			vopts = append(vopts, sgverify.WithNoObserverTimestamps())
+		}
+	default:
+		if v.trust == nil {
+			return nil, n, Fail(ReasonSignatureInvalid, "expected trust material for keyless signatures, found none")
+		}
+		tm = v.trust
+		id, err := sgverify.NewShortCertificateIdentity(signer.Identity.Issuer.Exact, signer.Identity.Issuer.Anchored(), signer.Identity.Subject.Exact, signer.Identity.Subject.Anchored())
+		if err != nil {
+			return nil, n, err
+		}
+		identity = sgverify.WithCertificateIdentity(id)
+		vopts = append(vopts, sgverify.WithObserverTimestamps(1))
+		if !p.InsecureIgnoreSCT {
+			vopts = append(vopts, sgverify.WithSignedCertificateTimestamps(1))
+		}
+		if !p.InsecureIgnoreTlog {
+			vopts = append(vopts, sgverify.WithTransparencyLog(1))
+		} else {
+			n.tlog = "not required (--insecure-ignore-tlog)"
+		}
+	}
+	verifier, err := sgverify.NewVerifier(tm, vopts...)
+	if err != nil {
+		return nil, n, err
+	}
+	artOpt, closer, err := art.option()
+	if err != nil {
+		return nil, n, err
+	}
+	defer closer.Close()
+	vr, err := verifier.Verify(b.Bundle, sgverify.NewPolicy(artOpt, identity))
+	if err != nil {
+		return nil, n, err
+	}
+	if signer.Identity != nil {
+		if err := checkClaims(signer.Identity, vr); err != nil {
+			return nil, n, err
+		}
+	}
+	return vr, n, nil
+}
+
+func keyMaterial(signer policy.Signer) (root.TrustedMaterial, error) {
+	sv, err := signature.LoadDefaultVerifier(signer.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	return root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) {
+		return root.NewExpiringKey(sv, time.Time{}, time.Time{}), nil
+	}), nil
+}
+
+// checkClaims checks the identity's claims against the verified certificate.
+func checkClaims(id *policy.Identity, vr *sgverify.VerificationResult) error {
+	if len(id.Claims) == 0 {
+		return nil
+	}
+	if vr.Signature == nil || vr.Signature.Certificate == nil {
+		return Fail(ReasonIdentityMismatch, "expected a certificate with claims, found none")
+	}
+	ext := vr.Signature.Certificate.Extensions
+	for claim, m := range id.Claims {
+		found := claimValue(ext, claim)
+		if !m.Matches(found) {
+			return Fail(ReasonIdentityMismatch, "expected %s %s, found %q", claim, m, found)
+		}
+	}
+	return nil
+}
+
+func claimValue(e certificate.Extensions, c policy.Claim) string {
+	switch c {
+	case policy.ClaimGitHubWorkflowTrigger:
+		return e.GithubWorkflowTrigger
+	case policy.ClaimGitHubWorkflowSHA:
+		return e.GithubWorkflowSHA
+	case policy.ClaimGitHubWorkflowName:
+		return e.GithubWorkflowName
+	case policy.ClaimGitHubWorkflowRepository:
+		return e.GithubWorkflowRepository
+	case policy.ClaimGitHubWorkflowRef:
+		return e.GithubWorkflowRef
+	case policy.ClaimSourceRepository:
+		return e.SourceRepositoryURI
+	case policy.ClaimSourceRepositoryRef:
+		return e.SourceRepositoryRef
+	case policy.ClaimSourceRepositoryDigest:
+		return e.SourceRepositoryDigest
+	case policy.ClaimBuildSignerURI:
+		return e.BuildSignerURI
+	case policy.ClaimRunnerEnvironment:
+		return e.RunnerEnvironment
+	}
+	return ""
+}
+
+func knownHint(p policy.Policy, hint string) bool {
+	for _, s := range p.Signers {
+		if s.PublicKey == nil {
+			continue
+		}
+		if h, err := policy.KeyID(s.PublicKey); err == nil && h == hint {
+			return true
+		}
+	}
+	return false
+}
