@@ -88,8 +88,11 @@ func parseBundle(data []byte) (*parsed, error) {
 	if len(data) > spec.MaxBundleSize {
 		return nil, fmt.Errorf("bundle is %d bytes, more than the %d allowed", len(data), spec.MaxBundleSize)
 	}
+	if err := precheck(data); err != nil {
+		return nil, fmt.Errorf("parse bundle: %w", err)
+	}
 	var b bundle.Bundle
-	if err := b.UnmarshalJSON(data); err != nil {
+	if err := b.UnmarshalJSON(normalize(data)); err != nil {
 		return nil, fmt.Errorf("parse bundle: %w", err)
 	}
 	p := &parsed{Bundle: &b}
