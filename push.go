@@ -26,7 +26,9 @@ type PushOptions struct {
 	// Key, when set, signs the package before it is pushed (adding a
 	// signature; the archive file itself is not changed).
 	Key *sign.Key
-	// Sign says how that signature is made. Default: with the key alone, offline.
+	// Sign says how that signature is made. Default: with the key alone,
+	// offline. With Sign.FulcioURL set and no Key, the package is signed
+	// keylessly before it is pushed.
 	Sign sign.Options
 	// InsecureUnsigned pushes a package that carries no signature. Default:
 	// refuse it (a *verify.Failure with reason NO_SIGNATURE).
@@ -110,7 +112,7 @@ func Push(ctx context.Context, file, target string, opts PushOptions) (*PushResu
 // signing, a new signature; and refuses an unsigned package.
 func pushContent(ctx context.Context, src *source, opts PushOptions) (content.ReadOnlyStorage, []registry.Referrer, error) {
 	referrers := src.referrers
-	if opts.Key == nil {
+	if opts.Key == nil && opts.Sign.FulcioURL == "" {
 		sigs, err := src.signatures(ctx)
 		if err != nil {
 			return nil, nil, err
@@ -120,11 +122,8 @@ func pushContent(ctx context.Context, src *source, opts PushOptions) (content.Re
 		}
 		return src.store, referrers, nil
 	}
-	bundle, err := sign.Digest(ctx, src.root.Digest, opts.Key, opts.Sign)
+	bundle, err := signRoot(ctx, src.root.Digest, opts.Key, opts.Sign)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := selfCheck(src.root.Digest, bundle, opts.Key); err != nil {
 		return nil, nil, err
 	}
 	now := time.Now

@@ -39,7 +39,8 @@ type SignResult struct {
 	Signature ocispec.Descriptor
 }
 
-// Sign signs the package at target with key. An archive is signed in place
+// Sign signs the package at target with key, or keylessly (key nil, with
+// opts.Sign naming Fulcio and the identity token). An archive is signed in place
 // (and an oci:// package gets the signature pushed as a referrer). It first checks
 // the archive's integrity (a package whose blobs do not match their digests
 // is never signed), then checks the bundle it made against the key before
@@ -57,11 +58,8 @@ func Sign(ctx context.Context, target string, key *sign.Key, opts SignOptions) (
 	if err != nil {
 		return nil, classify(err)
 	}
-	bundle, err := sign.Digest(ctx, g.Root.Digest, key, opts.Sign)
+	bundle, err := signRoot(ctx, g.Root.Digest, key, opts.Sign)
 	if err != nil {
-		return nil, err
-	}
-	if err := selfCheck(g.Root.Digest, bundle, key); err != nil {
 		return nil, err
 	}
 	now := time.Now
@@ -102,6 +100,22 @@ func signRemote(ctx context.Context, target string, key *sign.Key, opts SignOpti
 		return nil, fmt.Errorf("sign %s: %w", target, err)
 	}
 	return &SignResult{Root: src.root, Signature: added.Descriptor}, nil
+}
+
+// signRoot signs a package root with key, or keylessly when key is nil, and
+// checks the result: against the key (offline signing), or against the trust
+// root sigstore-go was given (signing with services).
+func signRoot(ctx context.Context, root digest.Digest, key *sign.Key, opts sign.Options) ([]byte, error) {
+	bundle, err := sign.Digest(ctx, root, key, opts)
+	if err != nil {
+		return nil, err
+	}
+	if key != nil && opts.RekorURL == "" {
+		if err := selfCheck(root, bundle, key); err != nil {
+			return nil, err
+		}
+	}
+	return bundle, nil
 }
 
 // selfCheck verifies a freshly made bundle against the signing key, so a

@@ -5,10 +5,13 @@ package sign
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	intoto "github.com/in-toto/attestation/go/v1"
 	"github.com/opencontainers/go-digest"
+	"github.com/sigstore/sigstore-go/pkg/root"
 	sgsign "github.com/sigstore/sigstore-go/pkg/sign"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -17,9 +20,30 @@ import (
 )
 
 // Options says how a bundle is signed. The zero value signs with the key
-// alone: no transparency log entry and no timestamp (offline signing), which
-// a verifier must explicitly accept and which its report records.
-type Options struct{}
+// alone: no certificate, no transparency-log entry and no timestamp (offline
+// signing), which a verifier must explicitly accept (--insecure-ignore-tlog).
+type Options struct {
+	// FulcioURL, when set, signs keylessly: an ephemeral key gets a
+	// certificate for the identity in IDToken. No key may be given then.
+	FulcioURL string
+	// IDToken is the OIDC identity token for Fulcio.
+	IDToken string
+	// RekorURL logs the signature in a transparency log.
+	RekorURL string
+	// RekorVersion is the Rekor API major version, 1 or 2. Default: ask the
+	// log which it speaks (see DetectRekorVersion).
+	RekorVersion uint32
+	// TSAURL gets an RFC 3161 timestamp (the full URL, .../api/v1/timestamp).
+	TSAURL string
+	// TrustedMaterial checks the bundle before it is returned: sigstore-go
+	// verifies what it produced. Required when any service is used.
+	TrustedMaterial root.TrustedMaterial
+	// Timeout bounds each request to a service. Default: 30s.
+	Timeout time.Duration
+}
+
+// online reports whether any service is used.
+func (o Options) online() bool { return o.FulcioURL != "" || o.RekorURL != "" || o.TSAURL != "" }
 
 // Statement returns an in-toto Statement v1 about subject with the given
 // predicate type and predicate (nil means an empty object), serialised as
@@ -56,9 +80,13 @@ func Digest(ctx context.Context, subject digest.Digest, key *Key, opts Options) 
 }
 
 // DSSE signs an in-toto statement in a DSSE envelope and returns the
-// Sigstore bundle (v0.3) as JSON.
+// Sigstore bundle (v0.3) as JSON. key is nil for keyless signing.
 func DSSE(ctx context.Context, statement []byte, key *Key, opts Options) ([]byte, error) {
-	b, err := sgsign.Bundle(&sgsign.DSSEData{Data: statement, PayloadType: spec.MediaTypeInToto}, key, sgsign.BundleOptions{Context: ctx})
+	keypair, bopts, err := bundleOptions(ctx, key, opts)
+	if err != nil {
+		return nil, err
+	}
+	b, err := sgsign.Bundle(&sgsign.DSSEData{Data: statement, PayloadType: spec.MediaTypeInToto}, keypair, bopts)
 	if err != nil {
 		return nil, fmt.Errorf("sign bundle: %w", err)
 	}
@@ -67,4 +95,49 @@ func DSSE(ctx context.Context, statement []byte, key *Key, opts Options) ([]byte
 		return nil, fmt.Errorf("encode bundle: %w", err)
 	}
 	return out, nil
+}
+
+// bundleOptions sets up the key (or an ephemeral one) and the services.
+func bundleOptions(ctx context.Context, key *Key, opts Options) (sgsign.Keypair, sgsign.BundleOptions, error) {
+	bopts := sgsign.BundleOptions{Context: ctx}
+	var keypair sgsign.Keypair = key
+	switch {
+	case opts.FulcioURL != "" && key != nil:
+		return nil, bopts, errors.New("sign: expected a key or keyless signing (Fulcio), found both")
+	case opts.FulcioURL != "":
+		if opts.IDToken == "" {
+			return nil, bopts, errors.New("sign: keyless signing needs an OIDC identity token (--identity-token, SIGSTORE_ID_TOKEN, or a CI that provides one)")
+		}
+		eph, err := sgsign.NewEphemeralKeypair(nil)
+		if err != nil {
+			return nil, bopts, err
+		}
+		keypair = eph
+		bopts.CertificateProvider = sgsign.NewFulcio(&sgsign.FulcioOptions{BaseURL: opts.FulcioURL, Timeout: opts.Timeout, Retries: 2})
+		bopts.CertificateProviderOptions = &sgsign.CertificateProviderOptions{IDToken: opts.IDToken}
+	case key == nil:
+		return nil, bopts, errors.New("sign: expected a key or keyless signing, found neither")
+	}
+	if !opts.online() {
+		return keypair, bopts, nil
+	}
+	if opts.TrustedMaterial == nil {
+		return nil, bopts, errors.New("sign: signing with services needs trust material to check the result (--trusted-root)")
+	}
+	bopts.TrustedRoot = opts.TrustedMaterial
+	if opts.RekorURL != "" {
+		version := opts.RekorVersion
+		if version == 0 {
+			v, err := DetectRekorVersion(ctx, opts.RekorURL)
+			if err != nil {
+				return nil, bopts, err
+			}
+			version = v
+		}
+		bopts.TransparencyLogs = append(bopts.TransparencyLogs, sgsign.NewRekor(&sgsign.RekorOptions{BaseURL: opts.RekorURL, Version: version, Timeout: opts.Timeout, Retries: 2}))
+	}
+	if opts.TSAURL != "" {
+		bopts.TimestampAuthorities = append(bopts.TimestampAuthorities, sgsign.NewTimestampAuthority(&sgsign.TimestampAuthorityOptions{URL: opts.TSAURL, Timeout: opts.Timeout, Retries: 2}))
+	}
+	return keypair, bopts, nil
 }

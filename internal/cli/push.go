@@ -5,14 +5,16 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/airlock-dev/airlock"
+	"github.com/airlock-dev/airlock/spec"
 )
 
 type pushCmd struct {
-	key         string
+	signing     signingFlags
 	concurrency int
 	insecure    insecureFlag
 	registry    registryFlags
@@ -29,7 +31,7 @@ func newPush() *cobra.Command {
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error { return p.run(cmd, args[0], args[1]) },
 	}
-	cmd.Flags().StringVar(&p.key, "key", "", "sign with this private key before pushing")
+	p.signing.register(cmd)
 	cmd.Flags().IntVar(&p.concurrency, "concurrency", 4, "blobs uploaded at once")
 	p.insecure.register(cmd, "push an unsigned package")
 	p.registry.register(cmd)
@@ -38,12 +40,14 @@ func newPush() *cobra.Command {
 
 func (p *pushCmd) run(cmd *cobra.Command, file, target string) error {
 	opts := airlock.PushOptions{InsecureUnsigned: p.insecure.value, Registry: p.registry.options(), Concurrency: p.concurrency}
-	if p.key != "" {
-		key, err := loadKey(cmd, p.key)
-		if err != nil {
+	signIt, err := p.needsSigning(cmd, file)
+	if err != nil {
+		return err
+	}
+	if signIt {
+		if opts.Key, opts.Sign, err = p.signing.options(cmd); err != nil {
 			return err
 		}
-		opts.Key = key
 	}
 	bars := newBars(cmd.ErrOrStderr())
 	opts.Progress = bars.progress()
@@ -61,4 +65,28 @@ func (p *pushCmd) run(cmd *cobra.Command, file, target string) error {
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "Pushed %s\nTag: %s\nSignatures and attestations: %d, via the %s\n", res.Reference, res.Tag, len(res.Referrers), schema)
 	return nil
+}
+
+// needsSigning decides whether push signs: when signing flags are given, or
+// when the package carries no signature and an identity token can be found
+// (keyless signing in CI). Otherwise the package is pushed as it is (and an
+// unsigned one refused, unless --insecure).
+func (p *pushCmd) needsSigning(cmd *cobra.Command, file string) (bool, error) {
+	if p.signing.explicit() {
+		return true, nil
+	}
+	if p.insecure.value {
+		return false, nil
+	}
+	ins, err := airlock.Inspect(cmd.Context(), file, airlock.InspectOptions{})
+	if err != nil {
+		return false, err
+	}
+	for _, r := range ins.Referrers {
+		if r.PredicateType == spec.PredicateTypeCosignSign || strings.HasSuffix(r.Tag, ".sig") {
+			return false, nil
+		}
+	}
+	_, err = p.signing.token(cmd)
+	return err == nil, nil
 }

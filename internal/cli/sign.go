@@ -13,36 +13,43 @@ import (
 )
 
 type signCmd struct {
-	key      string
+	signing  signingFlags
 	registry registryFlags
 }
 
 func newSign() *cobra.Command {
 	s := &signCmd{}
 	cmd := &cobra.Command{
-		Use:   "sign TARGET --key FILE",
+		Use:   "sign TARGET (--key FILE | keyless flags)",
 		Short: "Sign a package: an archive in place, or an oci:// package by pushing the signature",
-		Args:  cobra.ExactArgs(1),
-		RunE:  func(cmd *cobra.Command, args []string) error { return s.run(cmd, args[0]) },
+		Long: "Sign a package with a key, or keylessly: an OIDC identity token (--identity-token,\n" +
+			"SIGSTORE_ID_TOKEN or the CI's) gets a Fulcio certificate, the signature is logged in Rekor and\n" +
+			"timestamped. Services come from --signing-config or the --*-url flags (default: public good).",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return s.run(cmd, args[0]) },
 	}
-	cmd.Flags().StringVar(&s.key, "key", "", "private key file (cosign's encrypted format, or unencrypted PEM)")
+	s.signing.register(cmd)
 	s.registry.register(cmd)
 	return cmd
 }
 
 func (s *signCmd) run(cmd *cobra.Command, target string) error {
-	if s.key == "" {
-		return fmt.Errorf("%w: sign: --key is required", errUsage)
-	}
-	key, err := loadKey(cmd, s.key)
+	key, opts, err := s.signing.options(cmd)
 	if err != nil {
 		return err
 	}
-	res, err := airlock.Sign(cmd.Context(), target, key, airlock.SignOptions{Registry: s.registry.options()})
+	res, err := airlock.Sign(cmd.Context(), target, key, airlock.SignOptions{Sign: opts, Registry: s.registry.options()})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "Signed %s (root %s)\nSignature: %s (no transparency log: offline key signature)\n", target, res.Root.Digest, res.Signature.Digest)
+	how := "offline key signature: no transparency-log entry"
+	switch {
+	case opts.FulcioURL != "":
+		how = "keyless: certificate from " + opts.FulcioURL
+	case opts.RekorURL != "":
+		how = "key signature logged in " + opts.RekorURL
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "Signed %s (root %s)\nSignature: %s (%s)\n", target, res.Root.Digest, res.Signature.Digest, how)
 	return nil
 }
 

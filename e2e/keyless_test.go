@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package e2e_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/airlock-dev/airlock/airlocktest"
+)
+
+// sigstore starts a real Sigstore (Fulcio, CT log, TSA, Rekor v2, an OIDC
+// issuer) for the test.
+func sigstore(t *testing.T) *airlocktest.Sigstore {
+	t.Helper()
+	return airlocktest.StartSigstore(t, airlocktest.SigstoreBinaries{
+		Fulcio: tool(t, "fulcio"), CTLog: tool(t, "tesseract"), TSA: tool(t, "timestamp-server"), Rekor: tool(t, "rekor-server"),
+	})
+}
+
+func TestKeylessSignAndVerifyOffline(t *testing.T) {
+	s := sigstore(t)
+	dir := t.TempDir()
+	airlock(t, dir, 0, "create", airlocktest.WritePackage(t), "-o", "hello.tar")
+	token := s.Issuer.Token(t, "alice@example.com", nil)
+	r := airlock(t, dir, 0, "sign", "hello.tar", "--identity-token", token, "--signing-config", s.SigningConfig, "--trusted-root", s.TrustedRoot)
+	if !strings.Contains(r.stdout, "keyless") {
+		t.Fatalf("unexpected sign output: %s", r.stdout)
+	}
+	id := []string{"--offline", "--trusted-root", s.TrustedRoot, "--certificate-oidc-issuer", s.Issuer.URL}
+	r = airlock(t, dir, 0, append([]string{"verify", "hello.tar", "--certificate-identity", "alice@example.com"}, id...)...)
+	for _, want := range []string{"signed by alice@example.com (issuer " + s.Issuer.URL, "transparency-log  ok", "timestamp         ok"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		says string
+	}{
+		{"another identity", []string{"--certificate-identity", "mallory@example.com"}, 3, "IDENTITY_MISMATCH"},
+		{"unanchored pattern is anchored", []string{"--certificate-identity-regexp", "alice@example"}, 3, "IDENTITY_MISMATCH"},
+		{"anchored pattern", []string{"--certificate-identity-regexp", `alice@example\.com`}, 0, ""},
+		{"the public-good root does not trust this instance", []string{"--certificate-identity", "alice@example.com", "--certificate-oidc-issuer", s.Issuer.URL}, 3, "SIGNATURE_INVALID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"verify", "hello.tar"}, tt.args...)
+			if !strings.HasPrefix(tt.name, "the public-good") {
+				args = append(args, id...)
+			}
+			r := airlock(t, dir, tt.code, args...)
+			if !strings.Contains(r.stderr, tt.says) {
+				t.Fatalf("expected %q in:\n%s", tt.says, r.stderr)
+			}
+		})
+	}
+	r = airlock(t, dir, 1, "verify", "hello.tar", "--certificate-identity", "alice@example.com", "--trusted-root", s.TrustedRoot)
+	if !strings.Contains(r.stderr, "needs both a certificate identity and an OIDC issuer") {
+		t.Fatalf("an identity without an issuer must be refused: %s", r.stderr)
+	}
+}
