@@ -108,7 +108,7 @@ func verifier(tm *trust.Material) (*verify.Verifier, error) {
 			return nil, err
 		}
 	}
-	return verify.New(verify.WithTrustedMaterial(tm.TrustedMaterialCollection)), nil
+	return verify.New(verify.WithTrustedMaterial(tm)), nil
 }
 
 // addSignatureChecks records what a verified signature proved, and what was

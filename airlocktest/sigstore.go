@@ -4,6 +4,7 @@
 package airlocktest
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -42,6 +43,9 @@ type Sigstore struct {
 	FulcioURL, RekorURL, TSAURL, CTURL string
 	// TrustedRoot and SigningConfig are files describing the instance.
 	TrustedRoot, SigningConfig string
+	// FulcioChain, TSAChain (PEM certificates), RekorKey and CTKey (PEM public
+	// keys) are the files cosign's SIGSTORE_* variables would name.
+	FulcioChain, TSAChain, RekorKey, CTKey string
 	// Root is the trusted root's material.
 	Root *root.TrustedRoot
 }
@@ -64,7 +68,8 @@ func StartSigstore(t testing.TB, bin SigstoreBinaries) *Sigstore {
 		"--ca=ephemeralca", "--config-path="+cfg, "--ct-log-url="+s.CTURL, "--ct-log-origin="+origin,
 		"--ct-log-public-key-path="+ctKey.pubPath)
 	fulcioChain := waitGet(t, s.FulcioURL+"/api/v1/rootCert")
-	writeFile(t, filepath.Join(dir, "fulcio-root.pem"), string(fulcioChain))
+	s.FulcioChain, s.CTKey = filepath.Join(dir, "fulcio-root.pem"), ctKey.pubPath
+	writeFile(t, s.FulcioChain, string(fulcioChain))
 	start(t, dir, "ctlog", bin.CTLog, "--private_key="+ctKey.privPath, "--origin="+origin, "--storage_dir="+filepath.Join(dir, "ct"),
 		"--roots_pem_file="+filepath.Join(dir, "fulcio-root.pem"), "--ext_key_usages=CodeSigning",
 		fmt.Sprintf("--http_endpoint=127.0.0.1:%d", ctPort), "--checkpoint_interval=500ms")
@@ -73,7 +78,10 @@ func StartSigstore(t testing.TB, bin SigstoreBinaries) *Sigstore {
 	s.TSAURL = fmt.Sprintf("http://127.0.0.1:%d", tsaPort)
 	start(t, dir, "tsa", bin.TSA, "serve", "--host=127.0.0.1", fmt.Sprintf("--port=%d", tsaPort), "--timestamp-signer=memory", "--disable-ntp-monitoring")
 	tsaChain := waitGet(t, s.TSAURL+"/api/v1/timestamp/certchain")
+	s.TSAChain = filepath.Join(dir, "tsa-chain.pem")
+	writeFile(t, s.TSAChain, string(tsaChain))
 	rekorKey := writeEd25519Key(t, filepath.Join(dir, "rekor"))
+	s.RekorKey = rekorKey.pubPath
 	rekorPort, rekorGRPC, rekorMetrics := freePort(t), freePort(t), freePort(t)
 	s.RekorURL = fmt.Sprintf("http://127.0.0.1:%d", rekorPort)
 	start(t, dir, "rekor", bin.Rekor, "serve", "--http-address=127.0.0.1", fmt.Sprintf("--http-port=%d", rekorPort),
@@ -110,9 +118,9 @@ func (s *Sigstore) trustedRoot(t testing.TB, fulcioChain, tsaChain []byte, ctPub
 	rekorID := ed25519LogID("127.0.0.1", rekorPub.(ed25519.PublicKey))
 	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01,
 		[]root.CertificateAuthority{ca},
-		map[string]*root.TransparencyLog{fmt.Sprintf("%x", ctID): {BaseURL: s.CTURL, ID: ctID, PublicKey: ctPub, HashFunc: 5, SignatureHashFunc: 5, ValidityPeriodStart: start}},
+		map[string]*root.TransparencyLog{fmt.Sprintf("%x", ctID): {BaseURL: s.CTURL, ID: ctID, PublicKey: ctPub, HashFunc: crypto.SHA256, SignatureHashFunc: crypto.SHA256, ValidityPeriodStart: start}},
 		[]root.TimestampingAuthority{tsa},
-		map[string]*root.TransparencyLog{fmt.Sprintf("%x", rekorID): {BaseURL: s.RekorURL, ID: rekorID, PublicKey: rekorPub, HashFunc: 5, ValidityPeriodStart: start}})
+		map[string]*root.TransparencyLog{fmt.Sprintf("%x", rekorID): {BaseURL: s.RekorURL, ID: rekorID, PublicKey: rekorPub, HashFunc: crypto.SHA256, ValidityPeriodStart: start}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,8 +177,10 @@ func writeECKey(t testing.TB, prefix string) keyFiles {
 func writeEd25519Key(t testing.TB, prefix string) keyFiles {
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	der, _ := x509.MarshalPKCS8PrivateKey(priv)
-	f := keyFiles{privPath: prefix + "-priv.pem", pub: pub}
+	pubPEM, _ := cryptoutils.MarshalPublicKeyToPEM(pub)
+	f := keyFiles{privPath: prefix + "-priv.pem", pubPath: prefix + "-pub.pem", pub: pub}
 	writeFile(t, f.privPath, string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})))
+	writeFile(t, f.pubPath, string(pubPEM))
 	return f
 }
 
@@ -242,4 +252,3 @@ func waitGet(t testing.TB, url string) []byte {
 	t.Fatalf("%s did not answer: %s", url, last)
 	return nil
 }
-

@@ -63,3 +63,58 @@ func TestKeylessSignAndVerifyOffline(t *testing.T) {
 		t.Fatalf("an identity without an issuer must be refused: %s", r.stderr)
 	}
 }
+
+// cosign accepts airlock's keyless signature on a pushed package, and
+// airlock accepts cosign's, both against the same local Sigstore.
+func TestKeylessInteropWithCosign(t *testing.T) {
+	cosignBin := tool(t, "cosign")
+	s := sigstore(t)
+	host := airlocktest.NewRegistry(t)
+	dir := t.TempDir()
+	airlock(t, dir, 0, "create", airlocktest.WritePackage(t), "-o", "hello.tar")
+	token := s.Issuer.Token(t, "alice@example.com", nil)
+	airlock(t, dir, 0, "push", "hello.tar", "oci://"+host+"/team/hello:1.0.0", "--identity-token", token, "--signing-config", s.SigningConfig, "--trusted-root", s.TrustedRoot)
+	root := rootDigest(t, dir)
+	r := run(t, dir, nil, cosignBin, "verify", "--certificate-identity", "alice@example.com", "--certificate-oidc-issuer", s.Issuer.URL,
+		"--trusted-root", s.TrustedRoot, "--allow-http-registry", host+"/team/hello@"+root)
+	if r.code != 0 {
+		t.Fatalf("cosign verify refused airlock's keyless signature:\n%s", r.stderr)
+	}
+
+	// cosign signs keylessly; airlock verifies it, offline once pulled.
+	airlock(t, dir, 0, "push", "hello.tar", "oci://"+host+"/team/cosigned:1.0.0", "--insecure")
+	bob := s.Issuer.Token(t, "bob@example.com", nil)
+	r = run(t, dir, nil, cosignBin, "sign", "--identity-token", bob, "--signing-config", s.SigningConfig, "--trusted-root", s.TrustedRoot,
+		"--allow-http-registry", "--yes", host+"/team/cosigned@"+root)
+	if r.code != 0 {
+		t.Fatalf("cosign sign: %s", r.stderr)
+	}
+	id := []string{"--trusted-root", s.TrustedRoot, "--certificate-identity", "bob@example.com", "--certificate-oidc-issuer", s.Issuer.URL}
+	airlock(t, dir, 0, append([]string{"verify", "oci://" + host + "/team/cosigned:1.0.0"}, id...)...)
+	airlock(t, dir, 0, append([]string{"pull", "oci://" + host + "/team/cosigned:1.0.0", "-o", "cosigned.tar"}, id...)...)
+	airlock(t, dir, 0, append([]string{"verify", "cosigned.tar", "--offline"}, id...)...)
+}
+
+// cosign's SIGSTORE_* variables are enough on their own to trust a
+// self-hosted instance, Rekor v2 included.
+func TestCosignEnvironmentVariablesAreEnough(t *testing.T) {
+	s := sigstore(t)
+	dir := t.TempDir()
+	airlock(t, dir, 0, "create", airlocktest.WritePackage(t), "-o", "hello.tar")
+	token := s.Issuer.Token(t, "alice@example.com", nil)
+	airlock(t, dir, 0, "sign", "hello.tar", "--identity-token", token, "--signing-config", s.SigningConfig, "--trusted-root", s.TrustedRoot)
+	env := []string{
+		"SIGSTORE_ROOT_FILE=" + s.FulcioChain, "SIGSTORE_REKOR_PUBLIC_KEY=" + s.RekorKey,
+		"SIGSTORE_CT_LOG_PUBLIC_KEY_FILE=" + s.CTKey, "SIGSTORE_TSA_CERTIFICATE_FILE=" + s.TSAChain,
+	}
+	args := []string{"verify", "hello.tar", "--offline", "--certificate-identity", "alice@example.com", "--certificate-oidc-issuer", s.Issuer.URL}
+	r := run(t, dir, env, airlockBin, args...)
+	if r.code != 0 || !strings.Contains(r.stdout, "VERIFIED") {
+		t.Fatalf("expected the environment's trust to verify (exit %d):\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	// Without the Rekor key the log entry cannot be checked: refused.
+	r = run(t, dir, env[:1], airlockBin, append(args, "--insecure-ignore-sct")...)
+	if r.code != 3 {
+		t.Fatalf("expected exit 3 without the Rekor key, got %d:\n%s", r.code, r.stderr)
+	}
+}

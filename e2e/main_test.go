@@ -85,7 +85,7 @@ func airlock(t *testing.T, dir string, want int, args ...string) result {
 // AIRLOCK_E2E_REQUIRE=1 (as in CI).
 func tool(t *testing.T, name string) string {
 	t.Helper()
-	candidates := []string{os.Getenv("AIRLOCK_" + strings.ToUpper(name))}
+	candidates := []string{os.Getenv("AIRLOCK_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_")))}
 	if p, err := exec.LookPath(name); err == nil {
 		candidates = append(candidates, p)
 	}
@@ -103,6 +103,6 @@ func tool(t *testing.T, name string) string {
 	if os.Getenv("AIRLOCK_E2E_REQUIRE") == "1" {
 		t.Fatalf("%s not found and AIRLOCK_E2E_REQUIRE=1: scripts/tools.sh should have installed it", name)
 	}
-	t.Skipf("%s not found; set AIRLOCK_%s or run scripts/tools.sh", name, strings.ToUpper(name))
+	t.Skipf("%s not found; set AIRLOCK_%s or run scripts/tools.sh", name, strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
 	return ""
 }

@@ -14,6 +14,12 @@ mkdir -p "$tools"
 COSIGN_VERSION=v3.1.3
 ORAS_VERSION=v1.3.0
 DISTRIBUTION_VERSION=v3.1.2
+# A real Sigstore for the keyless tests (../shared/sigstore-stack.md): the
+# newest versions that build with go1.26.
+FULCIO_VERSION=v1.8.8
+TESSERACT_VERSION=v0.1.1
+TSA_VERSION=v2.1.3
+REKOR_TILES_VERSION=v2.3.0
 SKOPEO_VERSION=1.9.3+ds1-1+b10
 
 install_go() { # NAME MODULE/CMD VERSION: build the command and install it as NAME
@@ -34,6 +40,10 @@ install_go oras oras.land/oras/cmd/oras "$ORAS_VERSION"
 # CNCF Distribution: a real registry without the OCI referrers API, so the
 # referrers tag schema is exercised against a real server.
 install_go distribution github.com/distribution/distribution/v3/cmd/registry "$DISTRIBUTION_VERSION"
+install_go fulcio github.com/sigstore/fulcio "$FULCIO_VERSION"
+install_go tesseract github.com/transparency-dev/tesseract/cmd/tesseract/posix "$TESSERACT_VERSION"
+install_go timestamp-server github.com/sigstore/timestamp-authority/v2/cmd/timestamp-server "$TSA_VERSION"
+install_go rekor-server github.com/sigstore/rekor-tiles/v2/cmd/rekor-server/posix "$REKOR_TILES_VERSION"
 
 apt_updated=
 apt_install() { # PACKAGE [VERSION]: the pinned version, or the candidate if Debian no longer has it

@@ -11,6 +11,7 @@
 package trust
 
 import (
+	"crypto"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -50,6 +51,21 @@ type Material struct {
 	root.TrustedMaterialCollection
 	// Sources lists where each part came from, in order.
 	Sources []Source
+	// rekorKeys are SIGSTORE_REKOR_PUBLIC_KEY's keys, trusted for any origin.
+	rekorKeys []crypto.PublicKey
+}
+
+// ForOrigins returns the material with SIGSTORE_REKOR_PUBLIC_KEY's keys also
+// described as the Rekor v2 logs of the given checkpoint origins (see logsFor).
+func (m *Material) ForOrigins(origins []string) root.TrustedMaterial {
+	if len(m.rekorKeys) == 0 || len(origins) == 0 {
+		return m.TrustedMaterialCollection
+	}
+	extra, err := root.NewTrustedRoot(root.TrustedRootMediaType01, nil, nil, nil, logsFor(m.rekorKeys, origins))
+	if err != nil {
+		return m.TrustedMaterialCollection
+	}
+	return append(root.TrustedMaterialCollection{extra}, m.TrustedMaterialCollection...)
 }
 
 // Options says which trust material to load. The zero value loads the
@@ -77,12 +93,13 @@ func Load(opts Options) (*Material, error) {
 		m.add(tr, Source{Kind: "file", Name: path})
 	}
 	if opts.Env != nil {
-		tr, names, err := fromEnv(opts.Env)
+		tr, keys, names, err := fromEnv(opts.Env)
 		if err != nil {
 			return nil, err
 		}
 		if tr != nil {
 			m.add(tr, Source{Kind: "environment", Name: names})
+			m.rekorKeys = keys
 		}
 	}
 	if len(m.TrustedMaterialCollection) == 0 {

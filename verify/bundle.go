@@ -81,6 +81,7 @@ type parsed struct {
 	hasTlog       bool
 	keyHint       string
 	hasCert       bool
+	origins       []string // checkpoint origins of its log entries
 }
 
 // parseBundle parses a bounded bundle.
@@ -98,6 +99,14 @@ func parseBundle(data []byte) (*parsed, error) {
 	p := &parsed{Bundle: &b}
 	if entries, err := b.TlogEntries(); err == nil && len(entries) > 0 {
 		p.hasTlog = true
+	}
+	if b.Bundle != nil && b.VerificationMaterial != nil {
+		for _, e := range b.VerificationMaterial.GetTlogEntries() {
+			if env := e.GetInclusionProof().GetCheckpoint().GetEnvelope(); env != "" {
+				origin, _, _ := strings.Cut(env, "\n")
+				p.origins = append(p.origins, origin)
+			}
+		}
 	}
 	if vc, err := b.VerificationContent(); err == nil && vc != nil {
 		if pk := vc.PublicKey(); pk != nil {
@@ -170,6 +179,20 @@ func (v *Verifier) bundle(source string, b *parsed, art Artifact, p policy.Polic
 	return res.fail(reason, msg)
 }
 
+// originAware trust material can describe logs by checkpoint origin
+// (trust.Material does, for keys cosign's SIGSTORE_REKOR_PUBLIC_KEY names).
+type originAware interface {
+	ForOrigins(origins []string) root.TrustedMaterial
+}
+
+// trustFor returns the verifier's trust material for one bundle.
+func (v *Verifier) trustFor(b *parsed) root.TrustedMaterial {
+	if oa, ok := v.trust.(originAware); ok {
+		return oa.ForOrigins(b.origins)
+	}
+	return v.trust
+}
+
 // notes says what was checked beyond the signature.
 type notes struct{ tlog, timestamp string }
 
@@ -190,7 +213,7 @@ func (v *Verifier) verifyOne(b *parsed, art Artifact, signer policy.Signer, p po
 		identity = sgverify.WithKey()
 		switch {
 		case b.hasTlog && v.trust != nil:
-			tm = root.TrustedMaterialCollection{v.trust, key}
+			tm = root.TrustedMaterialCollection{v.trustFor(b), key}
 			vopts = append(vopts, sgverify.WithTransparencyLog(1), sgverify.WithObserverTimestamps(1))
 		case b.hasTlog:
 			return nil, n, Fail(ReasonTlogUnverifiable, "expected trust material for the bundle's transparency log, found none")
@@ -204,7 +227,7 @@ func (v *Verifier) verifyOne(b *parsed, art Artifact, signer policy.Signer, p po
 		if v.trust == nil {
 			return nil, n, Fail(ReasonSignatureInvalid, "expected trust material for keyless signatures, found none")
 		}
-		tm = v.trust
+		tm = v.trustFor(b)
 		id, err := sgverify.NewShortCertificateIdentity(signer.Identity.Issuer.Exact, signer.Identity.Issuer.Anchored(), signer.Identity.Subject.Exact, signer.Identity.Subject.Anchored())
 		if err != nil {
 			return nil, n, err
