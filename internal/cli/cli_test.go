@@ -20,7 +20,7 @@ func TestRunExitCodes(t *testing.T) {
 	}{
 		{[]string{"--help"}, cli.ExitOK, "air-gapped"},
 		{[]string{"verify"}, cli.ExitError, "accepts 1 arg"},
-		{[]string{"sign", "x.tar"}, cli.ExitError, "--key is required"},
+		{[]string{"sign", "x.tar"}, cli.ExitError, "no OIDC identity token"},
 		{[]string{"frobnicate"}, cli.ExitError, "unknown command"},
 		{[]string{"pull", "oci://registry.example.com/x:1", "--key", "k.pub"}, cli.ExitError, "-o/--output is required"},
 		{[]string{"inspect", "oci://"}, cli.ExitError, "invalid registry target"},
