@@ -4,8 +4,13 @@
 package e2e_test
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/airlock-dev/airlock/airlocktest"
 )
@@ -117,4 +122,38 @@ func TestCosignEnvironmentVariablesAreEnough(t *testing.T) {
 	if r.code != 3 {
 		t.Fatalf("expected exit 3 without the Rekor key, got %d:\n%s", r.code, r.stderr)
 	}
+}
+
+// A trust root crosses the gap authenticated: TUF update on the connected
+// side, export, import verified offline against the pinned root inside, then
+// an offline keyless verification with no --trusted-root at all.
+func TestTrustRootCrossesTheGapThroughTUF(t *testing.T) {
+	s := sigstore(t)
+	rootJSON, err := os.ReadFile(s.TrustedRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := airlocktest.NewTUFRepo(t, "trusted_root.json", rootJSON)
+	mirror := httptest.NewServer(http.FileServer(http.Dir(repo.Dir)))
+	defer mirror.Close()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "pinned-root.json"), repo.Root1, 0o644)
+	outside, inside := filepath.Join(dir, "outside"), filepath.Join(dir, "inside")
+	r := airlock(t, dir, 0, "trust", "update", "--tuf-mirror", mirror.URL, "--tuf-root", "pinned-root.json", "--tuf-dir", outside)
+	if !strings.Contains(r.stdout, "TUF root v2") {
+		t.Fatalf("unexpected update output: %s", r.stdout)
+	}
+	airlock(t, dir, 0, "trust", "export", "snapshot", "--tuf-dir", outside)
+	airlock(t, dir, 1, "trust", "import", "snapshot", "--tuf-root", "pinned-root.json", "--tuf-dir", inside,
+		"--at", repo.Expires.Add(time.Hour).Format(time.RFC3339))
+	airlock(t, dir, 0, "trust", "import", "snapshot", "--tuf-root", "pinned-root.json", "--tuf-dir", inside)
+	r = airlock(t, dir, 0, "trust", "show", "--tuf-dir", inside)
+	if !strings.Contains(r.stdout, "tuf") || !strings.Contains(r.stdout, inside) || !strings.Contains(r.stdout, "TUF metadata expires") {
+		t.Fatalf("trust show does not say the TUF root is in force:\n%s", r.stdout)
+	}
+
+	airlock(t, dir, 0, "create", airlocktest.WritePackage(t), "-o", "hello.tar")
+	token := s.Issuer.Token(t, "alice@example.com", nil)
+	airlock(t, dir, 0, "sign", "hello.tar", "--identity-token", token, "--signing-config", s.SigningConfig, "--trusted-root", s.TrustedRoot)
+	airlock(t, dir, 0, "verify", "hello.tar", "--offline", "--tuf-dir", inside, "--certificate-identity", "alice@example.com", "--certificate-oidc-issuer", s.Issuer.URL)
 }

@@ -23,6 +23,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	airlockBin = filepath.Join(dir, "airlock")
+	// Every airlock the tests run keeps its TUF store here, not in the user's cache.
+	os.Setenv("AIRLOCK_TUF_DIR", filepath.Join(dir, "tuf"))
 	build := exec.Command("go", "build", "-o", airlockBin, "github.com/airlock-dev/airlock/cmd/airlock")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {

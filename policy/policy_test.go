@@ -8,6 +8,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -47,5 +49,57 @@ func TestKeySigner(t *testing.T) {
 	}
 	if _, err := policy.KeySigner("junk.pub", []byte("junk")); err == nil || !strings.Contains(err.Error(), "junk.pub") {
 		t.Fatalf("expected an error naming the file, got %v", err)
+	}
+}
+
+func TestLoadFile(t *testing.T) {
+	dir := t.TempDir()
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	pemKey, _ := cryptoutils.MarshalPublicKeyToPEM(k.Public())
+	os.MkdirAll(filepath.Join(dir, "keys"), 0o755)
+	os.WriteFile(filepath.Join(dir, "keys", "team.pub"), pemKey, 0o644)
+	good := `apiVersion: airlock.dev/v1alpha1
+kind: Policy
+threshold: 1
+signers:
+  - key: keys/team.pub
+  - certificateIdentityRegexp: 'https://github\.com/org/app/.*'
+    certificateOidcIssuer: https://token.actions.githubusercontent.com
+    githubWorkflowRepository: org/app
+attestations:
+  - predicateType: https://slsa.dev/provenance/v1
+`
+	path := filepath.Join(dir, "policy.yaml")
+	os.WriteFile(path, []byte(good), 0o644)
+	p, err := policy.LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Signers) != 2 || p.Signers[0].PublicKey == nil || p.Signers[1].Identity == nil || len(p.Attestations) != 1 {
+		t.Fatalf("unexpected policy: %+v", p)
+	}
+	id := p.Signers[1].Identity
+	if !id.Subject.Matches("https://github.com/org/app/x") || id.Subject.Matches("xhttps://github.com/org/app/x") {
+		t.Fatal("identity regexps must match whole values")
+	}
+	if id.Claims[policy.ClaimGitHubWorkflowRepository].Exact != "org/app" {
+		t.Fatalf("claim lost: %+v", id.Claims)
+	}
+	tests := []struct{ name, yaml, want string }{
+		{"unknown field", strings.Replace(good, "threshold: 1", "threshold: 1\ncolour: red", 1), `policy.yaml:4:1: invalid policy: unknown field "colour"`},
+		{"identity without issuer", strings.Replace(good, "    certificateOidcIssuer: https://token.actions.githubusercontent.com\n", "", 1), `policy.yaml:6:30: invalid policy: signers[1]: an identity needs both`},
+		{"bad regexp", strings.Replace(good, `'https://github\.com/org/app/.*'`, `'(unclosed'`, 1), `signers[1]: certificate identity: regular expression "(unclosed"`},
+		{"missing key file", strings.Replace(good, "keys/team.pub", "keys/absent.pub", 1), `policy.yaml:5:8: invalid policy: signers[0]: open`},
+		{"threshold too high", strings.Replace(good, "threshold: 1", "threshold: 5", 1), `policy.yaml:3:12: invalid policy: threshold: expected 1 to 2`},
+		{"wrong kind", strings.Replace(good, "kind: Policy", "kind: Package", 1), `policy.yaml:2:7: invalid policy: kind: expected "Policy"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			os.WriteFile(path, []byte(tt.yaml), 0o644)
+			_, err := policy.LoadFile(path)
+			if err == nil || !errors.Is(err, policy.ErrInvalidFile) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("expected %q, got %v", tt.want, err)
+			}
+		})
 	}
 }

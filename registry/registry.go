@@ -108,7 +108,7 @@ func Repository(ref registry.Reference, opts Options) (*remote.Repository, error
 	if opts.Offline {
 		base = OfflineClient()
 	} else if base == nil {
-		if base, err = httpClient(opts); err != nil {
+		if base, err = HTTPClient(opts); err != nil {
 			return nil, err
 		}
 	}
@@ -122,8 +122,8 @@ func Repository(ref registry.Reference, opts Options) (*remote.Repository, error
 	return repo, nil
 }
 
-// httpClient builds a retrying client with the TLS options.
-func httpClient(opts Options) (*http.Client, error) {
+// HTTPClient builds a retrying client with the TLS options.
+func HTTPClient(opts Options) (*http.Client, error) {
 	if opts.CAFile == "" && !opts.InsecureSkipTLSVerify {
 		return retry.DefaultClient, nil
 	}

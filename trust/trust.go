@@ -44,6 +44,22 @@ type Source struct {
 	// Expires is when its last certificate authority or log stops being valid
 	// (zero when open-ended).
 	Expires time.Time `json:"expires,omitzero"`
+	// MetadataExpires is when a TUF store's metadata expires (TUF only).
+	MetadataExpires time.Time `json:"metadataExpires,omitzero"`
+}
+
+// Warnings lists trust material that has expired at now, and when.
+func (m *Material) Warnings(now time.Time) []string {
+	var out []string
+	for _, s := range m.Sources {
+		if !s.Expires.IsZero() && now.After(s.Expires) {
+			out = append(out, fmt.Sprintf("trust material %s (%s) expired on %s", s.Name, s.Kind, s.Expires.UTC().Format(time.RFC3339)))
+		}
+		if !s.MetadataExpires.IsZero() && now.After(s.MetadataExpires) {
+			out = append(out, fmt.Sprintf("TUF metadata in %s expired on %s: run airlock trust update (connected side) or import a newer snapshot", s.Name, s.MetadataExpires.UTC().Format(time.RFC3339)))
+		}
+	}
+	return out
 }
 
 // Material is the union of the trust material in force.
@@ -73,6 +89,9 @@ func (m *Material) ForOrigins(origins []string) root.TrustedMaterial {
 type Options struct {
 	// TrustedRoots are trusted_root.json files; their union is trusted.
 	TrustedRoots []string
+	// TUFDir is a TUF store filled by Update or Import; its trusted root is
+	// used when no file and no variable names trust material. Default: none.
+	TUFDir string
 	// Env looks up cosign's variables (SIGSTORE_ROOT_FILE,
 	// SIGSTORE_REKOR_PUBLIC_KEY, SIGSTORE_CT_LOG_PUBLIC_KEY_FILE,
 	// SIGSTORE_TSA_CERTIFICATE_FILE). Default: nil, the environment is not read
@@ -100,6 +119,17 @@ func Load(opts Options) (*Material, error) {
 		if tr != nil {
 			m.add(tr, Source{Kind: "environment", Name: names})
 			m.rekorKeys = keys
+		}
+	}
+	if len(m.TrustedMaterialCollection) == 0 && opts.TUFDir != "" {
+		if data, expires, err := readStore(opts.TUFDir); err == nil {
+			tr, err := root.NewTrustedRootFromJSON(data)
+			if err != nil {
+				return nil, fmt.Errorf("TUF store %s: %w", opts.TUFDir, err)
+			}
+			m.add(tr, Source{Kind: "tuf", Name: opts.TUFDir, MetadataExpires: expires})
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("TUF store %s: %w", opts.TUFDir, err)
 		}
 	}
 	if len(m.TrustedMaterialCollection) == 0 {
@@ -172,5 +202,3 @@ func expiry(tm root.TrustedMaterial) time.Time {
 	return latest
 }
 
-// ErrNoMaterial is returned when keyless verification has nothing to trust.
-var ErrNoMaterial = errors.New("no trust material")

@@ -50,7 +50,7 @@ func New() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newCreate(), newSign(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newKey())
+	root.AddCommand(newCreate(), newSign(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newTrust(), newKey())
 	return root
 }
 

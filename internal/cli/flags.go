@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -143,16 +144,26 @@ func (f *policyFlags) identitySigner() (policy.Signer, bool, error) {
 // trustFlags say which trust material is in force.
 type trustFlags struct {
 	roots   []string
+	tufDir  string
 	offline bool
 }
 
 func (f *trustFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.roots, "trusted-root", nil, "Sigstore trusted_root.json to trust (repeatable: the union is trusted)")
-	cmd.Flags().BoolVar(&f.offline, "offline", false, "refuse every network connection: any attempt is an error")
+	cmd.Flags().StringVar(&f.tufDir, "tuf-dir", defaultTUFDir(), "TUF store whose trusted root is used when no --trusted-root or SIGSTORE_* variable is given")
+	cmd.Flags().BoolVar(&f.offline, "offline", false, "refuse every network connection: any attempt is an error (TUF is never contacted)")
 }
 
 // material loads the trust material: files, cosign's environment variables,
-// else the embedded public-good root.
-func (f *trustFlags) material() (*trust.Material, error) {
-	return trust.Load(trust.Options{TrustedRoots: f.roots, Env: os.LookupEnv})
+// the TUF store, else the embedded public-good root. Expired material is
+// reported on stderr, with when it expired.
+func (f *trustFlags) material(stderr io.Writer) (*trust.Material, error) {
+	m, err := trust.Load(trust.Options{TrustedRoots: f.roots, TUFDir: f.tufDir, Env: os.LookupEnv})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range m.Warnings(time.Now()) {
+		fmt.Fprintln(stderr, "WARNING:", w)
+	}
+	return m, nil
 }

@@ -50,7 +50,7 @@ func (m *mirrorCmd) run(cmd *cobra.Command, target, dest string) error {
 			return err
 		}
 		opts.Policy = pol
-		tm, err := m.trust.material()
+		tm, err := m.trust.material(cmd.ErrOrStderr())
 		if err != nil {
 			return err
 		}

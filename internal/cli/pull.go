@@ -55,7 +55,7 @@ func (p *pullCmd) run(cmd *cobra.Command, target string) error {
 			return err
 		}
 		opts.Policy = pol
-		tm, err := p.trust.material()
+		tm, err := p.trust.material(cmd.ErrOrStderr())
 		if err != nil {
 			return err
 		}

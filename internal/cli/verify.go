@@ -53,7 +53,7 @@ func (v *verifyCmd) run(cmd *cobra.Command, target string) error {
 	if err != nil {
 		return err
 	}
-	tm, err := v.trust.material()
+	tm, err := v.trust.material(cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}
