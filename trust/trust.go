@@ -201,4 +201,3 @@ func expiry(tm root.TrustedMaterial) time.Time {
 	}
 	return latest
 }
-
