@@ -196,3 +196,22 @@ type nopT struct{ testing.TB }
 func (nopT) Helper()                   {}
 func (nopT) Fatal(args ...any)         { panic(fmt.Sprint(args...)) }
 func (nopT) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }
+
+// VerifyBundle checks a file against a detached Sigstore bundle: here one
+// signed keylessly on the public-good instance by a GitHub Actions workflow,
+// verified offline against the embedded public-good trusted root.
+func ExampleVerifyBundle() {
+	workflow := policy.Signer{Name: "conformance workflow", Identity: &policy.Identity{
+		Subject: policy.Match{Exact: "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"},
+		Issuer:  policy.Match{Exact: "https://token.actions.githubusercontent.com"},
+		Claims:  map[policy.Claim]policy.Match{policy.ClaimGitHubWorkflowRepository: {Regexp: `sigstore-conformance/.*`}},
+	}}
+	res, err := airlock.VerifyBundle(context.Background(), "testdata/conformance/a.txt.sigstore.json", "testdata/conformance/a.txt",
+		airlock.VerifyOptions{Policy: policy.Policy{Signers: []policy.Signer{workflow}}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Verified, res.Signatures[0].Issuer)
+	// Output: true https://token.actions.githubusercontent.com
+}

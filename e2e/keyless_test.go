@@ -157,3 +157,39 @@ func TestTrustRootCrossesTheGapThroughTUF(t *testing.T) {
 	airlock(t, dir, 0, "sign", "hello.tar", "--identity-token", token, "--signing-config", s.SigningConfig, "--trusted-root", s.TrustedRoot)
 	airlock(t, dir, 0, "verify", "hello.tar", "--offline", "--tuf-dir", inside, "--certificate-identity", "alice@example.com", "--certificate-oidc-issuer", s.Issuer.URL)
 }
+
+// Signing finds its identity token in the environment or a file, reaches
+// services named one by one (detecting Rekor's API), and verification takes
+// the union of several trusted roots.
+func TestKeylessServicesTokensAndTrustUnion(t *testing.T) {
+	s := sigstore(t)
+	dir := t.TempDir()
+	airlock(t, dir, 0, "create", airlocktest.WritePackage(t), "-o", "a.tar")
+	airlock(t, dir, 0, "create", airlocktest.WritePackage(t), "-o", "b.tar")
+	env := []string{"SIGSTORE_ID_TOKEN=" + s.Issuer.Token(t, "alice@example.com", nil), "AIRLOCK_PASSWORD=x"}
+	if r := run(t, dir, env, airlockBin, "sign", "a.tar", "--signing-config", s.SigningConfig, "--trusted-root", s.TrustedRoot); r.code != 0 {
+		t.Fatalf("sign with SIGSTORE_ID_TOKEN: %s", r.stderr)
+	}
+	os.WriteFile(filepath.Join(dir, "token"), []byte(s.Issuer.Token(t, "bob@example.com", nil)+"\n"), 0o600)
+	airlock(t, dir, 0, "sign", "b.tar", "--identity-token", "token", "--fulcio-url", s.FulcioURL, "--rekor-url", s.RekorURL,
+		"--tsa-url", s.TSAURL+"/api/v1/timestamp", "--trusted-root", s.TrustedRoot)
+	publicGood := filepath.Join(sharedDir(t), "conformance", "public-good", "trusted_root.json")
+	union := []string{"--trusted-root", publicGood, "--trusted-root", s.TrustedRoot, "--certificate-oidc-issuer", s.Issuer.URL}
+	airlock(t, dir, 0, append([]string{"verify", "a.tar", "--certificate-identity", "alice@example.com"}, union...)...)
+	airlock(t, dir, 0, append([]string{"verify", "b.tar", "--certificate-identity", "bob@example.com"}, union...)...)
+	r := airlock(t, dir, 1, "sign", "b.tar", "--identity-token", "not-a-jwt", "--signing-config", s.SigningConfig, "--trusted-root", s.TrustedRoot)
+	if !strings.Contains(r.stderr, "expected a JWT") {
+		t.Fatalf("a malformed token must be named: %s", r.stderr)
+	}
+}
+
+// --offline refuses every connection and names what tried.
+func TestOfflineRefusesTheNetwork(t *testing.T) {
+	host := airlocktest.NewRegistry(t)
+	dir := t.TempDir()
+	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "team")
+	r := airlock(t, dir, 1, "verify", "oci://"+host+"/team/hello:1.0", "--offline", "--key", "team.pub")
+	if !strings.Contains(r.stderr, "refusing to connect to "+host) || !strings.Contains(r.stderr, "--offline") {
+		t.Fatalf("expected the refused address in the error: %s", r.stderr)
+	}
+}

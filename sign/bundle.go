@@ -108,6 +108,9 @@ func bundleOptions(ctx context.Context, key *Key, opts Options) (sgsign.Keypair,
 		if opts.IDToken == "" {
 			return nil, bopts, errors.New("sign: keyless signing needs an OIDC identity token (--identity-token, SIGSTORE_ID_TOKEN, or a CI that provides one)")
 		}
+		if _, err := CheckIDToken(opts.IDToken, time.Now()); err != nil {
+			return nil, bopts, fmt.Errorf("sign: %w", err)
+		}
 		eph, err := sgsign.NewEphemeralKeypair(nil)
 		if err != nil {
 			return nil, bopts, err

@@ -5,6 +5,7 @@ package sign
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,4 +68,62 @@ func githubToken(ctx context.Context, reqURL, bearer string, client *http.Client
 		return "", fmt.Errorf("GitHub Actions token: expected {\"value\": TOKEN}, found none (%v)", err)
 	}
 	return body.Value, nil
+}
+
+// TokenClaims are the claims of an identity token airlock checks before
+// sending it to Fulcio (which verifies its signature).
+type TokenClaims struct {
+	Issuer    string          `json:"iss"`
+	Subject   string          `json:"sub"`
+	Email     string          `json:"email"`
+	Audience  json.RawMessage `json:"aud"`
+	Expiry    int64           `json:"exp"`
+	NotBefore int64           `json:"nbf"`
+}
+
+// CheckIDToken reads an OIDC identity token's claims and refuses one that is
+// not a JWT, has expired or is not yet valid at now, or is not for the
+// "sigstore" audience, saying what it expected and found. It does not verify
+// the token's signature: Fulcio does.
+func CheckIDToken(token string, now time.Time) (*TokenClaims, error) {
+	parts := strings.Split(strings.TrimSpace(token), ".")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("identity token: expected a JWT (three dot-separated base64url parts), found %d parts", len(parts))
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return nil, fmt.Errorf("identity token: claims: expected base64url, found %v", err)
+	}
+	var c TokenClaims
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return nil, fmt.Errorf("identity token: claims: %v", err)
+	}
+	switch {
+	case c.Issuer == "":
+		return nil, errors.New(`identity token: expected an "iss" claim, found none`)
+	case c.Expiry != 0 && now.After(time.Unix(c.Expiry, 0)):
+		return nil, fmt.Errorf("identity token: expired at %s (now %s)", time.Unix(c.Expiry, 0).UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	case c.NotBefore != 0 && now.Add(time.Minute).Before(time.Unix(c.NotBefore, 0)):
+		return nil, fmt.Errorf("identity token: not valid before %s (now %s)", time.Unix(c.NotBefore, 0).UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	if !audienceIncludes(c.Audience, "sigstore") {
+		return nil, fmt.Errorf("identity token: expected audience \"sigstore\", found %s", c.Audience)
+	}
+	return &c, nil
+}
+
+func audienceIncludes(raw json.RawMessage, want string) bool {
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return one == want
+	}
+	var many []string
+	if json.Unmarshal(raw, &many) == nil {
+		for _, a := range many {
+			if a == want {
+				return true
+			}
+		}
+	}
+	return false
 }
