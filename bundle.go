@@ -5,12 +5,14 @@ package airlock
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
 )
@@ -24,7 +26,10 @@ func VerifyBundle(ctx context.Context, bundlePath, artifact string, opts VerifyO
 	if err := opts.Policy.Validate(); err != nil {
 		return res, err
 	}
-	data, err := readFileBounded(bundlePath, spec.MaxBundleSize)
+	data, err := limited.ReadFile(bundlePath, spec.MaxBundleSize)
+	if errors.Is(err, limited.ErrTooLarge) {
+		err = verify.Fail(verify.ReasonMalformedBundle, "%v", err)
+	}
 	if err != nil {
 		return res, finish(res, err, "bundle")
 	}
@@ -61,21 +66,4 @@ func artifactOf(s string) (verify.Artifact, error) {
 		return verify.Artifact{}, fmt.Errorf("artifact %s: %w", s, err)
 	}
 	return verify.Artifact{Digest: d, Open: func() (io.ReadCloser, error) { return os.Open(s) }}, nil
-}
-
-// readFileBounded reads a small file, refusing one over limit bytes.
-func readFileBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, verify.Fail(verify.ReasonMalformedBundle, "%s: more than %d bytes", path, limit)
-	}
-	return data, nil
 }

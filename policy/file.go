@@ -6,10 +6,9 @@ package policy
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 
+	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/internal/yamlfile"
 )
 
@@ -107,7 +106,7 @@ func (s *SignerSpec) Signer(dir string) (Signer, error) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(dir, path)
 		}
-		data, err := readBounded(path)
+		data, err := limited.ReadFile(path, MaxFileSize)
 		if err != nil {
 			return Signer{}, err
 		}
@@ -124,7 +123,7 @@ func (s *SignerSpec) Signer(dir string) (Signer, error) {
 // LoadFile reads a policy file. Key paths in it are relative to its folder.
 // Errors name the file, the line and the field.
 func LoadFile(path string) (Policy, error) {
-	data, err := readBounded(path)
+	data, err := limited.ReadFile(path, MaxFileSize)
 	if err != nil {
 		return Policy{}, fmt.Errorf("read policy: %w", err)
 	}
@@ -182,20 +181,4 @@ func signerList(dir string, specs []SignerSpec, at string) ([]Signer, error) {
 		out = append(out, s)
 	}
 	return out, nil
-}
-
-func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("%s: more than %d bytes", path, MaxFileSize)
-	}
-	return data, nil
 }

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
+
+	"github.com/airlock-dev/airlock/internal/limited"
 )
 
 // PublicGoodRoot is the public-good Sigstore instance's trusted_root.json
@@ -150,21 +152,9 @@ func (m *Material) add(tm root.TrustedMaterial, s Source) {
 
 // readRoot reads and parses a trusted_root.json, naming the file in errors.
 func readRoot(path string) (*root.TrustedRoot, error) {
-	f, err := os.Open(path)
+	data, err := limited.ReadFile(path, MaxRootSize)
 	if err != nil {
 		return nil, fmt.Errorf("--trusted-root: %w", err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if info.Size() > MaxRootSize {
-		return nil, fmt.Errorf("trusted root %s: %d bytes, more than the %d allowed", path, info.Size(), MaxRootSize)
-	}
-	data := make([]byte, info.Size())
-	if _, err := f.ReadAt(data, 0); err != nil {
-		return nil, fmt.Errorf("trusted root %s: %w", path, err)
 	}
 	tr, err := root.NewTrustedRootFromJSON(data)
 	if err != nil {

@@ -19,6 +19,8 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata/config"
 	"github.com/theupdateframework/go-tuf/v2/metadata/fetcher"
 	"github.com/theupdateframework/go-tuf/v2/metadata/updater"
+
+	"github.com/airlock-dev/airlock/internal/limited"
 )
 
 // PublicGoodMirror is the public-good Sigstore TUF repository.
@@ -272,31 +274,15 @@ func (d *dirFetcher) DownloadFile(url string, maxLength int64, _ time.Duration) 
 // timestamp metadata expires within days, long before a carried snapshot is
 // used up inside a gap; trust show reports the expiry instead.
 func readStore(dir string) ([]byte, time.Time, error) {
-	data, err := readBounded(filepath.Join(dir, "targets", TrustedRootTarget))
+	data, err := limited.ReadFile(filepath.Join(dir, "targets", TrustedRootTarget), MaxRootSize)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
 	var expires time.Time
-	if ts, err := readBounded(filepath.Join(dir, "timestamp.json")); err == nil {
+	if ts, err := limited.ReadFile(filepath.Join(dir, "timestamp.json"), MaxRootSize); err == nil {
 		if md, err := (&metadata.Metadata[metadata.TimestampType]{}).FromBytes(ts); err == nil {
 			expires = md.Signed.Expires
 		}
 	}
 	return data, expires, nil
-}
-
-func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxRootSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxRootSize {
-		return nil, fmt.Errorf("%s: more than %d bytes", path, MaxRootSize)
-	}
-	return data, nil
 }

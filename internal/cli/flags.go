@@ -167,3 +167,19 @@ func (f *trustFlags) material(stderr io.Writer) (*trust.Material, error) {
 	}
 	return m, nil
 }
+
+// verification returns the policy and trust material of a command that
+// verifies (pull, mirror), or nothing when --insecure skips verification, in
+// which case it says so loudly.
+func verification(cmd *cobra.Command, p *policyFlags, t *trustFlags, insecure insecureFlag) (policy.Policy, *trust.Material, error) {
+	if insecure.value {
+		insecure.warn(cmd.ErrOrStderr(), "the package's signature is not verified")
+		return policy.Policy{}, nil, nil
+	}
+	pol, err := p.policy()
+	if err != nil {
+		return pol, nil, err
+	}
+	tm, err := t.material(cmd.ErrOrStderr())
+	return pol, tm, err
+}

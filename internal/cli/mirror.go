@@ -44,19 +44,9 @@ func (m *mirrorCmd) run(cmd *cobra.Command, target, dest string) error {
 		return err
 	}
 	opts := airlock.MirrorOptions{InsecureSkipVerify: m.insecure.value, Registry: m.registry.options(), Concurrency: m.concurrency}
-	if !m.insecure.value {
-		pol, err := m.policy.policy()
-		if err != nil {
-			return err
-		}
-		opts.Policy = pol
-		tm, err := m.trust.material(cmd.ErrOrStderr())
-		if err != nil {
-			return err
-		}
-		opts.Trust = tm
-	} else {
-		m.insecure.warn(cmd.ErrOrStderr(), "the package's signature is not verified")
+	var err error
+	if opts.Policy, opts.Trust, err = verification(cmd, &m.policy, &m.trust, m.insecure); err != nil {
+		return err
 	}
 	bars := newBars(cmd.ErrOrStderr())
 	opts.Progress = bars.progress()

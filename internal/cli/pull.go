@@ -49,19 +49,9 @@ func (p *pullCmd) run(cmd *cobra.Command, target string) error {
 		return err
 	}
 	opts := airlock.PullOptions{InsecureSkipVerify: p.insecure.value, Registry: p.registry.options()}
-	if !p.insecure.value {
-		pol, err := p.policy.policy()
-		if err != nil {
-			return err
-		}
-		opts.Policy = pol
-		tm, err := p.trust.material(cmd.ErrOrStderr())
-		if err != nil {
-			return err
-		}
-		opts.Trust = tm
-	} else {
-		p.insecure.warn(cmd.ErrOrStderr(), "the package's signature is not verified")
+	var err error
+	if opts.Policy, opts.Trust, err = verification(cmd, &p.policy, &p.trust, p.insecure); err != nil {
+		return err
 	}
 	bars := newBars(cmd.ErrOrStderr())
 	opts.Progress = bars.progress()
