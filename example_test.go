@@ -15,7 +15,9 @@ import (
 	"github.com/airlock-dev/airlock"
 	"github.com/airlock-dev/airlock/airlocktest"
 	"github.com/airlock-dev/airlock/policy"
+	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/sign"
+	"github.com/airlock-dev/airlock/trust"
 )
 
 // Create builds a package archive from a folder holding airlock.yaml.
@@ -214,4 +216,30 @@ func ExampleVerifyBundle() {
 	}
 	fmt.Println(res.Verified, res.Signatures[0].Issuer)
 	// Output: true https://token.actions.githubusercontent.com
+}
+
+// Verify a package keylessly: who signed it (an identity from an OIDC
+// issuer), checked offline against a trusted root the operator controls.
+func ExampleVerify_keyless() {
+	issuer, _ := os.ReadFile("testdata/keyless/issuer")
+	material, err := trust.Load(trust.Options{TrustedRoots: []string{"testdata/keyless/trusted_root.json"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	release := policy.Signer{Name: "release", Identity: &policy.Identity{
+		Subject: policy.Match{Exact: "release@example.com"},
+		Issuer:  policy.Match{Exact: string(issuer)},
+	}}
+	res, err := airlock.Verify(context.Background(), "testdata/keyless/hello.tar", airlock.VerifyOptions{
+		Policy:   policy.Policy{Signers: []policy.Signer{release}},
+		Trust:    material,
+		Registry: registry.Options{Offline: true},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Verified, res.Package.Name, res.Signatures[0].Identity)
+	// Output: true hello release@example.com
 }
