@@ -157,6 +157,8 @@ func (v *Verifier) bundle(source string, b *parsed, art Artifact, p policy.Polic
 		var f *Failure
 		if errors.As(err, &f) {
 			reason = f.Reason
+			errs = append(errs, f.Message)
+			continue
 		}
 		errs = append(errs, err.Error())
 	}
