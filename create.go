@@ -14,16 +14,36 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/airlock-dev/airlock/archive"
+	"github.com/airlock-dev/airlock/attest"
 	"github.com/airlock-dev/airlock/build"
 	"github.com/airlock-dev/airlock/definition"
 	"github.com/airlock-dev/airlock/registry"
+	"github.com/airlock-dev/airlock/spec"
+)
+
+// SBOM formats.
+const (
+	SBOMSPDX      = "spdx"
+	SBOMCycloneDX = "cyclonedx"
 )
 
 // CreateOptions tunes [Create]. The zero value is valid.
 type CreateOptions struct {
-	// Created is the package's creation time. Default: the newest
-	// modification time of the definition and its inputs.
+	// Created is the package's creation time, and the build time the
+	// provenance records. Default: the newest modification time of the
+	// definition and its inputs for the package, the wall clock for the
+	// provenance (set it, as SOURCE_DATE_EPOCH does, for byte-identical
+	// archives).
 	Created time.Time
+	// NoProvenance skips the SLSA provenance statement.
+	NoProvenance bool
+	// NoSBOM skips the SBOM statement.
+	NoSBOM bool
+	// SBOMFormat is "spdx" (SPDX 2.3 JSON, the default) or "cyclonedx" (CycloneDX 1.6).
+	SBOMFormat string
+	// Env looks up the CI environment for the provenance's builder and
+	// invocation (GitHub Actions, GitLab CI). Default: nil, a local build.
+	Env func(string) (string, bool)
 	// Registry says how images are pulled.
 	Registry registry.Options
 	// TempDir holds the build's scratch store, removed when Create returns.
@@ -40,11 +60,19 @@ type CreateResult struct {
 	Name, Version string
 	// Root is the package root's descriptor; its digest is what gets signed.
 	Root ocispec.Descriptor
+	// Statements are the unsigned statements written beside it (provenance,
+	// SBOM); `sign` signs them along with the package.
+	Statements []ocispec.Descriptor
 }
 
-// Create builds dir/airlock.yaml into a package archive at output. The
+// Create builds dir/airlock.yaml into a package archive at output, with an
+// unsigned SLSA provenance statement and SBOM as referrers of the root. The
 // archive is written atomically: on failure nothing is left at output.
 func Create(ctx context.Context, dir, output string, opts CreateOptions) (*CreateResult, error) {
+	if opts.SBOMFormat != "" && opts.SBOMFormat != SBOMSPDX && opts.SBOMFormat != SBOMCycloneDX {
+		return nil, fmt.Errorf("SBOM format: expected %q or %q, found %q", SBOMSPDX, SBOMCycloneDX, opts.SBOMFormat)
+	}
+	started := time.Now()
 	pkg, err := definition.Load(dir)
 	if err != nil {
 		return nil, err
@@ -59,16 +87,78 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 	}
 	defer os.RemoveAll(scratch)
 	store := build.NewStore(scratch)
-	root, err := build.Build(ctx, dir, pkg, store, build.Options{
-		Created:  opts.Created,
-		Registry: opts.Registry,
-		Logger:   opts.Logger,
-	})
+	built, err := build.Build(ctx, dir, pkg, store, build.Options{Created: opts.Created, Registry: opts.Registry, Logger: opts.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("build %s: %w", pkg.Metadata.Name, err)
 	}
-	if err := archive.WriteFile(ctx, output, store, []ocispec.Descriptor{root}); err != nil {
+	res := &CreateResult{Name: pkg.Metadata.Name, Version: pkg.Metadata.Version, Root: built.Root}
+	statements, err := statements(ctx, dir, pkg, built, store, started, opts)
+	if err != nil {
+		return nil, err
+	}
+	res.Statements = statements
+	if err := archive.WriteFile(ctx, output, store, append([]ocispec.Descriptor{built.Root}, statements...)); err != nil {
 		return nil, fmt.Errorf("write %s: %w", output, err)
 	}
-	return &CreateResult{Name: pkg.Metadata.Name, Version: pkg.Metadata.Version, Root: root}, nil
+	return res, nil
 }
+
+// statements writes the provenance and SBOM statements into the store as
+// referrers of the root and returns their descriptors.
+func statements(ctx context.Context, dir string, pkg *definition.Package, built *build.Result, store *build.Store, started time.Time, opts CreateOptions) ([]ocispec.Descriptor, error) {
+	if opts.NoProvenance && opts.NoSBOM {
+		return nil, nil
+	}
+	def, err := os.ReadFile(filepath.Join(dir, definition.FileName))
+	if err != nil {
+		return nil, err
+	}
+	finished := time.Now()
+	if !opts.Created.IsZero() {
+		started, finished = opts.Created, opts.Created
+	}
+	b := attest.Build{
+		Name: pkg.Metadata.Name, Version: pkg.Metadata.Version, Description: pkg.Metadata.Description,
+		Root: built.Root.Digest, Definition: def, Started: started, Finished: finished, Env: opts.Env,
+	}
+	for _, c := range built.Contents {
+		b.Dependencies = append(b.Dependencies, attest.Dependency{
+			Kind: c.Kind, Name: c.Name, Component: c.Component,
+			Digest: c.Descriptor.Digest, Size: c.Descriptor.Size, MediaType: c.Descriptor.MediaType,
+		})
+	}
+	type maker struct {
+		skip          bool
+		predicateType string
+		make          func(attest.Build) ([]byte, error)
+	}
+	sbom := maker{opts.NoSBOM, attest.PredicateSPDX, attest.SPDX}
+	if opts.SBOMFormat == SBOMCycloneDX {
+		sbom = maker{opts.NoSBOM, attest.PredicateCycloneDX, attest.CycloneDX}
+	}
+	var out []ocispec.Descriptor
+	for _, m := range []maker{{opts.NoProvenance, attest.PredicateSLSAProvenance, attest.Provenance}, sbom} {
+		if m.skip {
+			continue
+		}
+		st, err := m.make(b)
+		if err != nil {
+			return nil, err
+		}
+		ref, err := spec.NewStatementReferrer(built.Root, st, m.predicateType, built.Created)
+		if err != nil {
+			return nil, err
+		}
+		for _, blob := range []struct {
+			mediaType string
+			data      []byte
+		}{{spec.MediaTypeInToto, st}, {ocispec.MediaTypeImageManifest, ref.Manifest}} {
+			if _, err := store.PushBytes(ctx, blob.mediaType, blob.data); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, ref.Descriptor)
+	}
+	return out, nil
+}
+

@@ -122,24 +122,11 @@ func pushContent(ctx context.Context, src *source, opts PushOptions) (content.Re
 		}
 		return src.store, referrers, nil
 	}
-	bundle, err := signRoot(ctx, src.root.Digest, opts.Key, opts.Sign)
+	added, kept, _, err := signAll(ctx, src, opts.Key, SignOptions{Sign: opts.Sign, Now: opts.Now})
 	if err != nil {
 		return nil, nil, err
 	}
-	now := time.Now
-	if opts.Now != nil {
-		now = opts.Now
-	}
-	ref, err := spec.NewBundleReferrer(src.root, bundle, spec.PredicateTypeCosignSign, now())
-	if err != nil {
-		return nil, nil, err
-	}
-	store := overlay{base: src.store, extra: map[digest.Digest][]byte{
-		ref.Descriptor.Digest: ref.Manifest,
-		ref.Bundle.Digest:     bundle,
-		spec.EmptyJSON.Digest: spec.EmptyJSON.Data,
-	}}
-	return store, append(referrers[:len(referrers):len(referrers)], registry.Referrer{Descriptor: ref.Descriptor}), nil
+	return added.store, append(kept, added.refs...), nil
 }
 
 // pushGraph uploads the root's graph, probes the referrers API, then uploads

@@ -41,7 +41,8 @@ func published(t *testing.T) (string, policy.Policy) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Tag != "1.0.0" || !res.ReferrersAPI || len(res.Referrers) != 1 {
+	// The signature, and the provenance and SBOM that sign signed along with it.
+	if res.Tag != "1.0.0" || !res.ReferrersAPI || len(res.Referrers) != 3 {
 		t.Fatalf("unexpected push result %+v", res)
 	}
 	return host, p
@@ -64,7 +65,7 @@ func TestPushVerifyPullRoundTrip(t *testing.T) {
 		t.Fatalf("verify the pulled archive: %v", err)
 	}
 	ins, err := airlock.Inspect(ctx, target, airlock.InspectOptions{})
-	if err != nil || len(ins.Referrers) != 1 || ins.Package.Name != "hello" {
+	if err != nil || len(ins.Referrers) != 3 || ins.Package.Name != "hello" {
 		t.Fatalf("inspect in the registry: %v %+v", err, ins)
 	}
 }

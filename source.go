@@ -256,8 +256,14 @@ func readBounded(ctx context.Context, store content.Fetcher, desc ocispec.Descri
 func (s *source) manifests() []ocispec.Descriptor {
 	root := s.root
 	root.Annotations = map[string]string{spec.AnnotationRefName: s.index.Annotations[spec.AnnotationVersion]}
-	out := []ocispec.Descriptor{root}
-	for _, r := range s.referrers {
+	return append([]ocispec.Descriptor{root}, indexEntries(s.referrers)...)
+}
+
+// indexEntries lists referrers as an archive's index.json does: legacy ones
+// named by their tag.
+func indexEntries(refs []registry.Referrer) []ocispec.Descriptor {
+	out := make([]ocispec.Descriptor, 0, len(refs))
+	for _, r := range refs {
 		d := r.Descriptor
 		if r.LegacyTag != "" {
 			d.Annotations = map[string]string{spec.AnnotationRefName: r.LegacyTag}

@@ -44,39 +44,63 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Build builds pkg, read from dir, into store and returns the root index's
-// descriptor, ready to be named in an archive's index.json.
-func Build(ctx context.Context, dir string, pkg *definition.Package, store *Store, opts Options) (ocispec.Descriptor, error) {
+// Content is one file, manifest, chart or image a build put in a package.
+type Content struct {
+	// Kind is "file", "manifest", "chart" or "image".
+	Kind string
+	// Name is the path in the definition, or the image reference.
+	Name string
+	// Component is the component it belongs to.
+	Component string
+	// Descriptor describes it in the package.
+	Descriptor ocispec.Descriptor
+}
+
+// Result is what [Build] made.
+type Result struct {
+	// Root is the root index's descriptor, ready to be named in index.json.
+	Root ocispec.Descriptor
+	// Created is the package's creation time.
+	Created time.Time
+	// Contents lists everything the package holds, in definition order.
+	Contents []Content
+}
+
+// Build builds pkg, read from dir, into store.
+func Build(ctx context.Context, dir string, pkg *definition.Package, store *Store, opts Options) (*Result, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	created := opts.Created
-	if created.IsZero() {
+	res := &Result{Created: opts.Created}
+	if res.Created.IsZero() {
 		t, err := newestInput(dir, pkg)
 		if err != nil {
-			return ocispec.Descriptor{}, err
+			return nil, err
 		}
-		created = t
+		res.Created = t
 	}
 	var manifests []ocispec.Descriptor
 	for _, c := range pkg.Components {
-		desc, err := buildComponent(ctx, dir, c, store)
+		desc, layers, err := buildComponent(ctx, dir, c, store)
 		if err != nil {
-			return ocispec.Descriptor{}, fmt.Errorf("component %s: %w", c.Name, err)
+			return nil, fmt.Errorf("component %s: %w", c.Name, err)
 		}
 		manifests = append(manifests, desc)
+		res.Contents = append(res.Contents, layers...)
 		log.InfoContext(ctx, "built component", "component", c.Name, "digest", desc.Digest)
 		for _, img := range c.Images {
 			desc, err := pullImage(ctx, img, store, opts)
 			if err != nil {
-				return ocispec.Descriptor{}, fmt.Errorf("component %s: image %s: %w", c.Name, img.Ref, err)
+				return nil, fmt.Errorf("component %s: image %s: %w", c.Name, img.Ref, err)
 			}
 			desc.Annotations = map[string]string{spec.AnnotationComponent: c.Name, spec.AnnotationImageRef: img.Ref}
 			manifests = append(manifests, desc)
+			res.Contents = append(res.Contents, Content{Kind: "image", Name: img.Ref, Component: c.Name, Descriptor: desc})
 			log.InfoContext(ctx, "pulled image", "ref", img.Ref, "digest", desc.Digest)
 		}
 	}
+	created := res.Created
 	annotations := map[string]string{
 		spec.AnnotationTitle:   pkg.Metadata.Name,
 		spec.AnnotationVersion: pkg.Metadata.Version,
@@ -94,21 +118,23 @@ func Build(ctx context.Context, dir string, pkg *definition.Package, store *Stor
 	}
 	data, err := json.Marshal(index)
 	if err != nil {
-		return ocispec.Descriptor{}, err
+		return nil, err
 	}
 	root, err := store.PushBytes(ctx, ocispec.MediaTypeImageIndex, data)
 	if err != nil {
-		return ocispec.Descriptor{}, err
+		return nil, err
 	}
 	root.ArtifactType = spec.ArtifactTypePackage
 	root.Annotations = map[string]string{spec.AnnotationRefName: pkg.Metadata.Version}
-	return root, nil
+	res.Root = root
+	return res, nil
 }
 
 // buildComponent stores a component's files, manifests and charts and its manifest.
-func buildComponent(ctx context.Context, dir string, c definition.Component, store *Store) (ocispec.Descriptor, error) {
+func buildComponent(ctx context.Context, dir string, c definition.Component, store *Store) (ocispec.Descriptor, []Content, error) {
 	var layers []ocispec.Descriptor
-	add := func(rel, mediaType string, extra map[string]string) error {
+	var contents []Content
+	add := func(kind, rel, mediaType string, extra map[string]string) error {
 		full, err := definition.Resolve(dir, rel)
 		if err != nil {
 			return err
@@ -122,6 +148,7 @@ func buildComponent(ctx context.Context, dir string, c definition.Component, sto
 			desc.Annotations[k] = v
 		}
 		layers = append(layers, desc)
+		contents = append(contents, Content{Kind: kind, Name: desc.Annotations[spec.AnnotationTitle], Component: c.Name, Descriptor: desc})
 		return nil
 	}
 	for _, f := range c.Files {
@@ -129,28 +156,29 @@ func buildComponent(ctx context.Context, dir string, c definition.Component, sto
 		if f.Target != "" {
 			extra = map[string]string{spec.AnnotationFileTarget: f.Target}
 		}
-		if err := add(f.Path, spec.MediaTypeFile, extra); err != nil {
-			return ocispec.Descriptor{}, err
+		if err := add("file", f.Path, spec.MediaTypeFile, extra); err != nil {
+			return ocispec.Descriptor{}, nil, err
 		}
 	}
 	for _, m := range c.Manifests {
-		if err := add(m.Path, spec.MediaTypeManifest, nil); err != nil {
-			return ocispec.Descriptor{}, err
+		if err := add("manifest", m.Path, spec.MediaTypeManifest, nil); err != nil {
+			return ocispec.Descriptor{}, nil, err
 		}
 	}
 	for _, ch := range c.Charts {
 		desc, err := addChart(ctx, dir, ch.Path, store)
 		if err != nil {
-			return ocispec.Descriptor{}, fmt.Errorf("chart %s: %w", ch.Path, err)
+			return ocispec.Descriptor{}, nil, fmt.Errorf("chart %s: %w", ch.Path, err)
 		}
 		layers = append(layers, desc)
+		contents = append(contents, Content{Kind: "chart", Name: desc.Annotations[spec.AnnotationTitle], Component: c.Name, Descriptor: desc})
 	}
 	if len(layers) == 0 {
 		// An OCI manifest needs a layer; an images-only component carries the empty blob.
 		layers = append(layers, spec.EmptyJSON)
 	}
 	if _, err := store.PushBytes(ctx, spec.EmptyJSON.MediaType, spec.EmptyJSON.Data); err != nil {
-		return ocispec.Descriptor{}, err
+		return ocispec.Descriptor{}, nil, err
 	}
 	config := spec.EmptyJSON
 	config.Data = nil
@@ -167,15 +195,15 @@ func buildComponent(ctx context.Context, dir string, c definition.Component, sto
 	}
 	data, err := json.Marshal(m)
 	if err != nil {
-		return ocispec.Descriptor{}, err
+		return ocispec.Descriptor{}, nil, err
 	}
 	desc, err := store.PushBytes(ctx, ocispec.MediaTypeImageManifest, data)
 	if err != nil {
-		return ocispec.Descriptor{}, err
+		return ocispec.Descriptor{}, nil, err
 	}
 	desc.ArtifactType = spec.ArtifactTypeComponent
 	desc.Annotations = map[string]string{spec.AnnotationComponent: c.Name}
-	return desc, nil
+	return desc, contents, nil
 }
 
 func ingestFile(ctx context.Context, store *Store, full, mediaType string) (ocispec.Descriptor, error) {

@@ -27,8 +27,11 @@ func buildDir(t *testing.T, dir string) (ocispec.Descriptor, *build.Store, error
 		t.Fatal(err)
 	}
 	store := build.NewStore(t.TempDir())
-	root, err := build.Build(context.Background(), dir, pkg, store, build.Options{})
-	return root, store, err
+	res, err := build.Build(context.Background(), dir, pkg, store, build.Options{})
+	if err != nil {
+		return ocispec.Descriptor{}, store, err
+	}
+	return res.Root, store, nil
 }
 
 func TestBuildIsDeterministic(t *testing.T) {

@@ -173,12 +173,20 @@ func checkTagIndex(t *testing.T, host, repo, root string) {
 			Annotations  map[string]string `json:"annotations"`
 		} `json:"manifests"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&index); err != nil || len(index.Manifests) != 1 {
-		t.Fatalf("referrers tag index: %v %+v", err, index)
+	if err := json.NewDecoder(resp.Body).Decode(&index); err != nil || len(index.Manifests) != 3 {
+		t.Fatalf("referrers tag index: expected the signature, provenance and SBOM: %v %+v", err, index)
 	}
-	m := index.Manifests[0]
-	if m.ArtifactType != "application/vnd.dev.sigstore.bundle.v0.3+json" || m.Annotations["dev.sigstore.bundle.predicateType"] != "https://sigstore.dev/cosign/sign/v1" {
-		t.Fatalf("the tag index lost the descriptor's artifactType or annotations: %+v", m)
+	types := map[string]bool{}
+	for _, m := range index.Manifests {
+		if m.ArtifactType != "application/vnd.dev.sigstore.bundle.v0.3+json" {
+			t.Fatalf("the tag index lost a descriptor's artifactType: %+v", m)
+		}
+		types[m.Annotations["dev.sigstore.bundle.predicateType"]] = true
+	}
+	for _, want := range []string{"https://sigstore.dev/cosign/sign/v1", "https://slsa.dev/provenance/v1", "https://spdx.dev/Document"} {
+		if !types[want] {
+			t.Fatalf("the tag index lost the predicateType annotation %s: %v", want, types)
+		}
 	}
 }
 

@@ -9,13 +9,12 @@ import (
 	"fmt"
 	"time"
 
-	intoto "github.com/in-toto/attestation/go/v1"
 	"github.com/opencontainers/go-digest"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	sgsign "github.com/sigstore/sigstore-go/pkg/sign"
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/airlock-dev/airlock/attest"
 	"github.com/airlock-dev/airlock/spec"
 )
 
@@ -45,34 +44,10 @@ type Options struct {
 // online reports whether any service is used.
 func (o Options) online() bool { return o.FulcioURL != "" || o.RekorURL != "" || o.TSAURL != "" }
 
-// Statement returns an in-toto Statement v1 about subject with the given
-// predicate type and predicate (nil means an empty object), serialised as
-// cosign serialises it.
-func Statement(subject digest.Digest, predicateType string, predicate *structpb.Struct) ([]byte, error) {
-	if err := subject.Validate(); err != nil {
-		return nil, fmt.Errorf("statement subject: %w", err)
-	}
-	if predicate == nil {
-		predicate = &structpb.Struct{}
-	}
-	st := &intoto.Statement{
-		Type: intoto.StatementTypeUri,
-		Subject: []*intoto.ResourceDescriptor{{
-			Digest: map[string]string{subject.Algorithm().String(): subject.Encoded()},
-		}},
-		PredicateType: predicateType,
-		Predicate:     predicate,
-	}
-	if err := st.Validate(); err != nil {
-		return nil, fmt.Errorf("statement: %w", err)
-	}
-	return protojson.Marshal(st)
-}
-
 // Digest signs subject as cosign v3 signs an image: a DSSE envelope over a
 // statement of type spec.PredicateTypeCosignSign. It returns the bundle's JSON.
 func Digest(ctx context.Context, subject digest.Digest, key *Key, opts Options) ([]byte, error) {
-	payload, err := Statement(subject, spec.PredicateTypeCosignSign, nil)
+	payload, err := attest.Statement(subject, spec.PredicateTypeCosignSign, nil)
 	if err != nil {
 		return nil, err
 	}

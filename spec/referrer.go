@@ -23,28 +23,42 @@ type BundleReferrer struct {
 	// Descriptor describes Manifest, with its artifactType and annotations
 	// (as an index or referrers response lists it).
 	Descriptor ocispec.Descriptor
-	// Bundle describes the bundle layer.
+	// Bundle describes the layer (the bundle, or an unsigned statement).
 	Bundle ocispec.Descriptor
 }
 
 // NewBundleReferrer builds the referrer manifest for a bundle about subject.
 func NewBundleReferrer(subject ocispec.Descriptor, bundle []byte, predicateType string, created time.Time) (*BundleReferrer, error) {
-	layer := ocispec.Descriptor{
-		MediaType: MediaTypeBundle,
-		Digest:    digest.FromBytes(bundle),
-		Size:      int64(len(bundle)),
-	}
-	annotations := map[string]string{
+	return newReferrer(subject, bundle, MediaTypeBundle, map[string]string{
 		AnnotationCreated:             created.UTC().Format(time.RFC3339),
 		AnnotationBundleContent:       BundleContentDSSE,
 		AnnotationBundlePredicateType: predicateType,
+	})
+}
+
+// NewStatementReferrer builds the referrer manifest for an unsigned in-toto
+// statement about subject: what `create` writes for provenance and SBOM,
+// until `sign` replaces it with a signed bundle. Its artifactType and layer
+// are [MediaTypeInToto]; [AnnotationStatementPredicateType] names the type.
+func NewStatementReferrer(subject ocispec.Descriptor, statement []byte, predicateType string, created time.Time) (*BundleReferrer, error) {
+	return newReferrer(subject, statement, MediaTypeInToto, map[string]string{
+		AnnotationCreated:                created.UTC().Format(time.RFC3339),
+		AnnotationStatementPredicateType: predicateType,
+	})
+}
+
+func newReferrer(subject ocispec.Descriptor, content []byte, mediaType string, annotations map[string]string) (*BundleReferrer, error) {
+	layer := ocispec.Descriptor{
+		MediaType: mediaType,
+		Digest:    digest.FromBytes(content),
+		Size:      int64(len(content)),
 	}
 	config := EmptyJSON
-	config.ArtifactType = MediaTypeBundle // cosign sets it on the config descriptor too
+	config.ArtifactType = mediaType // cosign sets it on the config descriptor too
 	m := ocispec.Manifest{
 		Versioned:    specs.Versioned{SchemaVersion: 2},
 		MediaType:    ocispec.MediaTypeImageManifest,
-		ArtifactType: MediaTypeBundle,
+		ArtifactType: mediaType,
 		Config:       config,
 		Layers:       []ocispec.Descriptor{layer},
 		Subject:      &ocispec.Descriptor{MediaType: subject.MediaType, Digest: subject.Digest, Size: subject.Size},
@@ -58,7 +72,7 @@ func NewBundleReferrer(subject ocispec.Descriptor, bundle []byte, predicateType 
 		Manifest: data,
 		Descriptor: ocispec.Descriptor{
 			MediaType:    ocispec.MediaTypeImageManifest,
-			ArtifactType: MediaTypeBundle,
+			ArtifactType: mediaType,
 			Digest:       digest.FromBytes(data),
 			Size:         int64(len(data)),
 			Annotations:  annotations,

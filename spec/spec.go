@@ -76,6 +76,8 @@ const (
 	AnnotationBundleContent = "dev.sigstore.bundle.content"
 	// AnnotationBundlePredicateType is the predicate type of the statement in a bundle.
 	AnnotationBundlePredicateType = "dev.sigstore.bundle.predicateType"
+	// AnnotationStatementPredicateType is the predicate type of an unsigned statement.
+	AnnotationStatementPredicateType = "dev.airlock.statement.predicateType"
 )
 
 // EmptyJSON is the content of the OCI empty descriptor ("{}"), the config of
@@ -91,6 +93,8 @@ const (
 	MaxIndexSize = 4 << 20
 	// MaxBundleSize bounds a Sigstore bundle.
 	MaxBundleSize = 4 << 20
+	// MaxStatementSize bounds an unsigned statement (an SBOM of many files).
+	MaxStatementSize = 4 << 20
 )
 
 // IsManifest reports whether mediaType is an OCI or Docker manifest or index,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/airlock-dev/airlock/attest"
 	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/sign"
 	"github.com/airlock-dev/airlock/verify"
@@ -35,7 +36,7 @@ func newSigner(t *testing.T, name string) signer {
 
 func (s signer) sign(t *testing.T, subject digest.Digest, predicateType string) []byte {
 	t.Helper()
-	st, err := sign.Statement(subject, predicateType, nil)
+	st, err := attest.Statement(subject, predicateType, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

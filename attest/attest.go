@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+// Package attest builds the in-toto statements airlock attaches to a package:
+// SLSA provenance v1 saying what built it from what, an SBOM (SPDX 2.3 or
+// CycloneDX 1.6) listing everything in it, and statements with the author's
+// own predicates. Every statement's subject is the package root.
+package attest
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	intoto "github.com/in-toto/attestation/go/v1"
+	"github.com/opencontainers/go-digest"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// Predicate types airlock writes.
+const (
+	PredicateSLSAProvenance = "https://slsa.dev/provenance/v1"
+	PredicateSPDX           = "https://spdx.dev/Document"
+	PredicateCycloneDX      = "https://cyclonedx.org/bom"
+	// BuildType is the SLSA buildType of `airlock create`.
+	BuildType = "https://airlock.dev/create/v1"
+)
+
+// Dependency is one thing a package was built from.
+type Dependency struct {
+	// Kind is "file", "manifest", "chart" or "image".
+	Kind string
+	// Name is the path in the definition, or the image reference.
+	Name string
+	// Component is the component it belongs to.
+	Component string
+	// Digest is its content's digest (an image's manifest or index digest).
+	Digest digest.Digest
+	// Size is its size in bytes (an image's manifest size).
+	Size int64
+	// MediaType is its media type in the package.
+	MediaType string
+}
+
+// Build describes one `airlock create`, for provenance and SBOM.
+type Build struct {
+	// Name, Version and Description name the package.
+	Name, Version, Description string
+	// Root is the package root's digest: every statement's subject.
+	Root digest.Digest
+	// Definition is airlock.yaml's content.
+	Definition []byte
+	// Dependencies are the files, manifests, charts and images it holds.
+	Dependencies []Dependency
+	// Started and Finished bound the build.
+	Started, Finished time.Time
+	// Env looks up the CI environment (GitHub Actions, GitLab CI). Nil: local.
+	Env func(string) (string, bool)
+}
+
+// Statement returns an in-toto Statement v1 about subject with the given
+// predicate type and predicate (a JSON object; nil means {}), serialised as
+// cosign serialises statements.
+func Statement(subject digest.Digest, predicateType string, predicate []byte) ([]byte, error) {
+	if err := subject.Validate(); err != nil {
+		return nil, fmt.Errorf("statement subject: %w", err)
+	}
+	if predicateType == "" {
+		return nil, fmt.Errorf("statement: expected a predicate type, found none")
+	}
+	pred := &structpb.Struct{}
+	if len(predicate) > 0 {
+		if err := protojson.Unmarshal(predicate, pred); err != nil {
+			return nil, fmt.Errorf("statement predicate: expected a JSON object: %w", err)
+		}
+	}
+	st := &intoto.Statement{
+		Type: intoto.StatementTypeUri,
+		Subject: []*intoto.ResourceDescriptor{{
+			Digest: map[string]string{subject.Algorithm().String(): subject.Encoded()},
+		}},
+		PredicateType: predicateType,
+		Predicate:     pred,
+	}
+	if err := st.Validate(); err != nil {
+		return nil, fmt.Errorf("statement: %w", err)
+	}
+	return protojson.Marshal(st)
+}
+
+// Parsed is the part of a statement a verifier reports.
+type Parsed struct {
+	PredicateType string `json:"predicateType"`
+	Subject       []struct {
+		Name   string            `json:"name"`
+		Digest map[string]string `json:"digest"`
+	} `json:"subject"`
+}
+
+// Parse reads a statement's predicate type and subjects.
+func Parse(statement []byte) (*Parsed, error) {
+	var p Parsed
+	if err := json.Unmarshal(statement, &p); err != nil {
+		return nil, fmt.Errorf("parse statement: %w", err)
+	}
+	return &p, nil
+}
+
+// About reports whether the statement names d among its subjects.
+func (p *Parsed) About(d digest.Digest) bool {
+	for _, s := range p.Subject {
+		if s.Digest[d.Algorithm().String()] == d.Encoded() {
+			return true
+		}
+	}
+	return false
+}
