@@ -59,6 +59,8 @@ func Pull(ctx context.Context, target, output string, opts PullOptions) (*verify
 		res.AddCheck("signature", verify.StatusSkipped, "--insecure: the signature was not verified")
 	} else if err := verifySignatures(ctx, src, opts.Policy, opts.Trust, res); err != nil {
 		return res, finish(res, err, "signature")
+	} else if err := checkAttestations(ctx, src, opts.Policy, opts.Trust, res); err != nil {
+		return res, finish(res, err, "attestation")
 	}
 	store := withProgress(src.store, opts.Progress)
 	err = archive.Atomic(output, func(f *os.File) error {

@@ -143,7 +143,7 @@ func (s *source) signatures(ctx context.Context) ([]verify.Signature, error) {
 			}
 			sigs = append(sigs, legacy...)
 		case ref.LegacyTag == "" && ref.ArtifactType == spec.MediaTypeBundle:
-			bundle, err := s.signatureBundle(ctx, ref.Descriptor)
+			bundle, _, err := s.bundleOf(ctx, ref.Descriptor, func(pt string) bool { return pt == spec.PredicateTypeCosignSign })
 			if err != nil {
 				return nil, fmt.Errorf("read signature referrer: %w", err)
 			}
@@ -155,28 +155,31 @@ func (s *source) signatures(ctx context.Context) ([]verify.Signature, error) {
 	return sigs, nil
 }
 
-// signatureBundle reads the bundle of a referrer whose predicate type is
-// cosign's signature statement, and returns nil for other bundles
-// (attestations). The predicate type is read from the listing's annotations,
-// or from the manifest where the listing has none (go-containerregistry's
-// referrers tag index drops them). The bundle's own statement is checked
-// again by the verifier: annotations only route.
-func (s *source) signatureBundle(ctx context.Context, ref ocispec.Descriptor) ([]byte, error) {
+// bundleOf reads the bundle of a bundle referrer when want accepts its
+// predicate type, and returns nil otherwise. The predicate type is read from
+// the listing's annotations, or from the manifest where the listing has none
+// (go-containerregistry's referrers tag index drops them). The bundle's own
+// statement is checked again by the verifier: annotations only route.
+func (s *source) bundleOf(ctx context.Context, ref ocispec.Descriptor, want func(predicateType string) bool) ([]byte, string, error) {
 	predicateType, listed := ref.Annotations[spec.AnnotationBundlePredicateType]
-	if listed && predicateType != spec.PredicateTypeCosignSign {
-		return nil, nil
+	if listed && !want(predicateType) {
+		return nil, predicateType, nil
 	}
 	m, err := s.manifest(ctx, ref)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if !listed && m.Annotations[spec.AnnotationBundlePredicateType] != spec.PredicateTypeCosignSign {
-		return nil, nil
+	if !listed {
+		predicateType = m.Annotations[spec.AnnotationBundlePredicateType]
+		if !want(predicateType) {
+			return nil, predicateType, nil
+		}
 	}
 	if len(m.Layers) != 1 || m.Layers[0].MediaType != spec.MediaTypeBundle {
-		return nil, verify.Fail(verify.ReasonMalformedPackage, "referrer %s: expected one layer of type %s, found %d layers", ref.Digest, spec.MediaTypeBundle, len(m.Layers))
+		return nil, "", verify.Fail(verify.ReasonMalformedPackage, "referrer %s: expected one layer of type %s, found %d layers", ref.Digest, spec.MediaTypeBundle, len(m.Layers))
 	}
-	return readBounded(ctx, s.store, m.Layers[0], spec.MaxBundleSize)
+	bundle, err := readBounded(ctx, s.store, m.Layers[0], spec.MaxBundleSize)
+	return bundle, predicateType, err
 }
 
 // Cosign's legacy signature layer and its annotations.

@@ -51,6 +51,9 @@ func Verify(ctx context.Context, target string, opts VerifyOptions) (*verify.Res
 	if err := verifySignatures(ctx, src, opts.Policy, opts.Trust, res); err != nil {
 		return res, finish(res, err, "signature")
 	}
+	if err := checkAttestations(ctx, src, opts.Policy, opts.Trust, res); err != nil {
+		return res, finish(res, err, "attestation")
+	}
 	if src.archive != nil {
 		g, err := src.archive.Check(ctx, archive.CheckOptions{Concurrency: opts.Concurrency})
 		if err != nil {
@@ -68,7 +71,7 @@ func Verify(ctx context.Context, target string, opts VerifyOptions) (*verify.Res
 }
 
 func newResult(target string) *verify.Result {
-	return &verify.Result{APIVersion: verify.ResultAPIVersion, Target: target, Checks: []verify.Check{}, Signatures: []verify.SignatureResult{}}
+	return &verify.Result{APIVersion: verify.ResultAPIVersion, Target: target, Checks: []verify.Check{}, Signatures: []verify.SignatureResult{}, Attestations: []verify.AttestationResult{}}
 }
 
 // verifySignatures checks the root's signatures against the policy and
@@ -119,11 +122,11 @@ func addSignatureChecks(res *verify.Result, s verify.SignatureResult) {
 		who = fmt.Sprintf("%s (issuer %s)", s.Identity, s.Issuer)
 	}
 	res.AddCheck("signature", verify.StatusPassed, fmt.Sprintf("signed by %s (%s)", who, s.Source))
-	for name, note := range map[string]string{"transparency-log": s.TransparencyLog, "timestamp": s.Timestamp} {
+	for _, c := range [][2]string{{"transparency-log", s.TransparencyLog}, {"timestamp", s.Timestamp}} {
 		status := verify.StatusPassed
-		if note != "verified" {
+		if c[1] != "verified" {
 			status = verify.StatusSkipped
 		}
-		res.AddCheck(name, status, note)
+		res.AddCheck(c[0], status, c[1])
 	}
 }

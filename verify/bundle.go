@@ -331,3 +331,39 @@ func knownHint(p policy.Policy, hint string) bool {
 	}
 	return false
 }
+
+// ClaimedSigner says who a bundle claims signed it, without verifying: its
+// certificate's subject alternative name, or its key hint. For listings only.
+func ClaimedSigner(data []byte) string {
+	b, err := parseBundle(data)
+	if err != nil {
+		return ""
+	}
+	if vc, err := b.VerificationContent(); err == nil && vc != nil && vc.Certificate() != nil {
+		c := vc.Certificate()
+		for _, u := range c.URIs {
+			return u.String()
+		}
+		for _, e := range c.EmailAddresses {
+			return e
+		}
+	}
+	if b.keyHint != "" {
+		return "key " + b.keyHint
+	}
+	return ""
+}
+
+// Statement returns the in-toto statement a DSSE bundle carries. Call it only
+// on a bundle that verified.
+func Statement(data []byte) ([]byte, error) {
+	b, err := parseBundle(data)
+	if err != nil {
+		return nil, err
+	}
+	env, err := b.Envelope()
+	if err != nil || env == nil {
+		return nil, fmt.Errorf("expected a DSSE envelope, found none")
+	}
+	return env.DecodeB64Payload()
+}

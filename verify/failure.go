@@ -38,6 +38,14 @@ const (
 	ReasonTlogMissing Reason = "TLOG_MISSING"
 	// ReasonTlogUnverifiable: a signature's log entry cannot be checked: no trusted log for it.
 	ReasonTlogUnverifiable Reason = "TLOG_UNVERIFIABLE"
+	// ReasonPredicateMissing: a required attestation is absent.
+	ReasonPredicateMissing Reason = "PREDICATE_MISSING"
+	// ReasonPredicateUnsigned: a required attestation is present but unsigned.
+	ReasonPredicateUnsigned Reason = "PREDICATE_UNSIGNED"
+	// ReasonPredicateSignerMismatch: a required attestation is signed, but by no accepted signer.
+	ReasonPredicateSignerMismatch Reason = "PREDICATE_SIGNER_MISMATCH"
+	// ReasonPredicateSubjectMismatch: a required attestation is about another subject.
+	ReasonPredicateSubjectMismatch Reason = "PREDICATE_SUBJECT_MISMATCH"
 	// ReasonTagMoved: a tag named another digest at the end of a pull than at its start.
 	ReasonTagMoved Reason = "TAG_MOVED"
 	// ReasonMalformedBundle: a signature bundle cannot be parsed.

@@ -22,6 +22,8 @@ type Result struct {
 	Checks []Check `json:"checks"`
 	// Signatures lists every signature found and what became of it.
 	Signatures []SignatureResult `json:"signatures"`
+	// Attestations lists every signed attestation found and what became of it.
+	Attestations []AttestationResult `json:"attestations"`
 	// Failure is set when Verified is false because the package is not
 	// trustworthy under the policy.
 	Failure *FailureInfo `json:"failure,omitempty"`

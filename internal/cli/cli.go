@@ -50,7 +50,7 @@ func New() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newCreate(), newSign(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newTrust(), newKey())
+	root.AddCommand(newCreate(), newSign(), newAttest(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newAttestation(), newTrust(), newKey())
 	return root
 }
 

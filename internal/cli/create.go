@@ -15,8 +15,10 @@ import (
 )
 
 type create struct {
-	output   string
-	registry registryFlags
+	output               string
+	noProvenance, noSBOM bool
+	sbomFormat           string
+	registry             registryFlags
 }
 
 func newCreate() *cobra.Command {
@@ -36,6 +38,9 @@ func newCreate() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&c.output, "output", "o", "", "where to write the package archive (required)")
+	cmd.Flags().BoolVar(&c.noProvenance, "no-provenance", false, "do not write a SLSA provenance statement")
+	cmd.Flags().BoolVar(&c.noSBOM, "no-sbom", false, "do not write an SBOM statement")
+	cmd.Flags().StringVar(&c.sbomFormat, "sbom-format", airlock.SBOMSPDX, "SBOM format: spdx (SPDX 2.3 JSON) or cyclonedx (CycloneDX 1.6 JSON)")
 	c.registry.register(cmd)
 	return cmd
 }
@@ -44,7 +49,7 @@ func (c *create) run(cmd *cobra.Command, dir string) error {
 	if c.output == "" {
 		return fmt.Errorf("%w: create: -o/--output is required", errUsage)
 	}
-	opts := airlock.CreateOptions{Registry: c.registry.options()}
+	opts := airlock.CreateOptions{Registry: c.registry.options(), NoProvenance: c.noProvenance, NoSBOM: c.noSBOM, SBOMFormat: c.sbomFormat, Env: os.LookupEnv}
 	if v := os.Getenv("SOURCE_DATE_EPOCH"); v != "" {
 		secs, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -57,5 +62,8 @@ func (c *create) run(cmd *cobra.Command, dir string) error {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "Created %s %s at %s\nRoot digest: %s\n", res.Name, res.Version, c.output, res.Root.Digest)
+	if len(res.Statements) > 0 {
+		fmt.Fprintf(cmd.OutOrStdout(), "Unsigned statements: %d (provenance, SBOM); airlock sign signs them with the package\n", len(res.Statements))
+	}
 	return nil
 }

@@ -54,6 +54,7 @@ type policyFlags struct {
 	issuer, issuerRegexp     string
 	claims                   map[policy.Claim]*[2]string // exact, regexp
 	ignoreTlog, ignoreSCT    bool
+	predicateTypes           []string
 }
 
 // claimFlags names the flag of each claim (each also has a -regexp twin).
@@ -85,6 +86,7 @@ func (f *policyFlags) register(cmd *cobra.Command) {
 		fl.StringVar(&v[0], claimFlags[c], "", "require the certificate's "+string(c)+" claim")
 		fl.StringVar(&v[1], claimFlags[c]+"-regexp", "", "require the "+string(c)+" claim to match this regular expression (whole value)")
 	}
+	fl.StringArrayVar(&f.predicateTypes, "predicate-type", nil, "require a signed attestation of this predicate type about the package (repeatable; exact URI)")
 	fl.BoolVar(&f.ignoreTlog, "insecure-ignore-tlog", false, "accept signatures without a transparency-log entry (offline key signing)")
 	fl.BoolVar(&f.ignoreSCT, "insecure-ignore-sct", false, "accept certificates without a signed certificate timestamp")
 }
@@ -113,6 +115,9 @@ func (f *policyFlags) policy() (policy.Policy, error) {
 		return p, err
 	} else if ok {
 		p.Signers = append(p.Signers, s)
+	}
+	for _, t := range f.predicateTypes {
+		p.Attestations = append(p.Attestations, policy.AttestationRule{PredicateType: t})
 	}
 	p.InsecureIgnoreTlog = p.InsecureIgnoreTlog || f.ignoreTlog
 	p.InsecureIgnoreSCT = p.InsecureIgnoreSCT || f.ignoreSCT

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package cli
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/airlock-dev/airlock"
+	"github.com/airlock-dev/airlock/archive"
+)
+
+func newAttestation() *cobra.Command {
+	cmd := &cobra.Command{Use: "attestation", Short: "Work with a package's attestations without fetching its content"}
+	cmd.AddCommand(newAttestationList(), newAttestationDownload(), newAttestationVerify())
+	return cmd
+}
+
+func newAttestationList() *cobra.Command {
+	var format formatFlag
+	var reg registryFlags
+	cmd := &cobra.Command{
+		Use:   "list TARGET",
+		Short: "List attestations: type, claimed signer, time, size (not verified)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := format.check(); err != nil {
+				return err
+			}
+			list, err := airlock.ListAttestations(cmd.Context(), args[0], airlock.InspectOptions{Registry: reg.options()})
+			if err != nil {
+				return err
+			}
+			if format.value == "json" {
+				return printJSON(cmd.OutOrStdout(), list)
+			}
+			for _, a := range list {
+				signer := a.Signer
+				if !a.Signed {
+					signer = "UNSIGNED"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%-40s %-45s %-21s %8d  %s\n", a.PredicateType, signer, a.Created, a.Size, a.Digest)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "Signers are as claimed, NOT VERIFIED: use airlock attestation verify.")
+			return nil
+		},
+	}
+	format.register(cmd)
+	reg.register(cmd)
+	return cmd
+}
+
+// attestationVerifyFlags are the flags of verify and download.
+type attestationVerifyFlags struct {
+	policy   policyFlags
+	trust    trustFlags
+	registry registryFlags
+}
+
+func (f *attestationVerifyFlags) register(cmd *cobra.Command) {
+	f.policy.register(cmd)
+	f.trust.register(cmd)
+	f.registry.register(cmd)
+}
+
+func (f *attestationVerifyFlags) options(cmd *cobra.Command) (airlock.VerifyOptions, error) {
+	p, err := f.policy.policy()
+	if err != nil {
+		return airlock.VerifyOptions{}, err
+	}
+	tm, err := f.trust.material(cmd.ErrOrStderr())
+	opts := airlock.VerifyOptions{Policy: p, Trust: tm, Registry: f.registry.options()}
+	opts.Registry.Offline = f.trust.offline
+	return opts, err
+}
+
+func newAttestationVerify() *cobra.Command {
+	var f attestationVerifyFlags
+	var format formatFlag
+	cmd := &cobra.Command{
+		Use:   "verify TARGET --predicate-type URI [policy] [trust]",
+		Short: "Verify the attestations the policy requires, fetching only them",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := format.check(); err != nil {
+				return err
+			}
+			opts, err := f.options(cmd)
+			if err != nil {
+				return err
+			}
+			res, err := airlock.VerifyAttestations(cmd.Context(), args[0], opts)
+			return report(cmd, format, res, err)
+		},
+	}
+	f.register(cmd)
+	format.register(cmd)
+	return cmd
+}
+
+func newAttestationDownload() *cobra.Command {
+	var f attestationVerifyFlags
+	var predicateType, output string
+	var raw bool
+	cmd := &cobra.Command{
+		Use:   "download TARGET --type URI [-o FILE] [--bundle] [policy] [trust]",
+		Short: "Write an attestation's verified statement (or, with --bundle, its raw bundle)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if predicateType == "" {
+				return fmt.Errorf("%w: attestation download: --type is required", errUsage)
+			}
+			opts, err := f.options(cmd)
+			if err != nil {
+				return err
+			}
+			data, err := airlock.DownloadAttestation(cmd.Context(), args[0], predicateType, raw, opts)
+			if err != nil {
+				return err
+			}
+			if output == "" {
+				_, err = cmd.OutOrStdout().Write(append(data, '\n'))
+				return err
+			}
+			return archive.Atomic(output, func(file *os.File) error {
+				_, err := file.Write(data)
+				return err
+			})
+		},
+	}
+	cmd.Flags().StringVar(&predicateType, "type", "", "the predicate type to download (required)")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "where to write it (default: standard output)")
+	cmd.Flags().BoolVar(&raw, "bundle", false, "write the raw Sigstore bundle instead of the statement")
+	f.register(cmd)
+	return cmd
+}
