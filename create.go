@@ -161,4 +161,3 @@ func statements(ctx context.Context, dir string, pkg *definition.Package, built 
 	}
 	return out, nil
 }
-

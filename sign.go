@@ -223,4 +223,3 @@ func LoadKey(path string, password sign.PasswordFunc) (*sign.Key, error) {
 	}
 	return sign.NewKey(signer)
 }
-

@@ -34,7 +34,7 @@ func SPDX(b Build) ([]byte, error) {
 		Packages: []*spdx.Package{{
 			PackageName: b.Name, PackageSPDXIdentifier: rootID, PackageVersion: b.Version,
 			PackageDownloadLocation: "NOASSERTION", PackageDescription: b.Description,
-			PackageChecksums: []common.Checksum{checksum(b.Root.Encoded())},
+			PackageChecksums:      []common.Checksum{checksum(b.Root.Encoded())},
 			PrimaryPackagePurpose: "CONTAINER",
 		}},
 		Relationships: []*spdx.Relationship{{

@@ -106,4 +106,3 @@ func requirementMet(r policy.AttestationRule, results []AttestationResult, unsig
 	}
 	return Fail(ReasonPredicateMissing, "expected a %s attestation signed by %s, found none", r.PredicateType, names)
 }
-
