@@ -243,3 +243,41 @@ func ExampleVerify_keyless() {
 	fmt.Println(res.Verified, res.Package.Name, res.Signatures[0].Identity)
 	// Output: true hello release@example.com
 }
+
+// Attest adds a signed attestation of your own; Verify can then require it
+// (no predicate type is ever assumed).
+func ExampleAttest() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example-attest-*")
+	defer os.RemoveAll(dir)
+	pkg := filepath.Join(dir, "hello.tar")
+	if _, err := airlock.Create(ctx, "examples/hello", pkg, airlock.CreateOptions{}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	pair, _ := sign.GenerateKey(nil)
+	signer, _ := sign.LoadPrivateKey(pair.PrivateKey, func() ([]byte, error) { return nil, nil })
+	key, _ := sign.NewKey(signer)
+	airlock.Sign(ctx, pkg, key, airlock.SignOptions{}) // signs the package, its provenance and its SBOM
+	if _, err := airlock.Attest(ctx, pkg, "https://example.com/scan/v1", []byte(`{"result":"pass"}`), key, airlock.AttestOptions{}); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	team, _ := policy.KeySigner("team.pub", pair.PublicKey)
+	p := policy.Policy{Signers: []policy.Signer{team}, InsecureIgnoreTlog: true, Attestations: []policy.AttestationRule{
+		{PredicateType: "https://slsa.dev/provenance/v1"}, {PredicateType: "https://example.com/scan/v1"},
+	}}
+	res, err := airlock.Verify(ctx, pkg, airlock.VerifyOptions{Policy: p})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, a := range res.Attestations {
+		fmt.Println(a.PredicateType, a.Verified)
+	}
+	// Output:
+	// https://slsa.dev/provenance/v1 true
+	// https://spdx.dev/Document true
+	// https://example.com/scan/v1 true
+}

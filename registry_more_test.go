@@ -26,12 +26,17 @@ import (
 	"github.com/airlock-dev/airlock"
 	"github.com/airlock-dev/airlock/airlocktest"
 	"github.com/airlock-dev/airlock/registry"
+	"github.com/airlock-dev/airlock/sign"
 )
 
-func signedArchive(t *testing.T) string {
+// signedArchive creates the sample package and signs it (and its provenance
+// and SBOM) with key; a nil key means a fresh one.
+func signedArchive(t *testing.T, key *sign.Key) string {
 	t.Helper()
 	out := create(t, airlocktest.WritePackage(t))
-	key, _ := newKey(t, "team.pub")
+	if key == nil {
+		key, _ = newKey(t, "team.pub")
+	}
 	if _, err := airlock.Sign(context.Background(), out, key, airlock.SignOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +47,7 @@ func TestPushOverTLS(t *testing.T) {
 	host, caPEM := airlocktest.NewTLSRegistry(t)
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	os.WriteFile(ca, caPEM, 0o644)
-	out := signedArchive(t)
+	out := signedArchive(t, nil)
 	target := "oci://" + host + "/team/hello:1.0"
 	tests := []struct {
 		name string
@@ -93,7 +98,7 @@ func TestProbeAnswersMeanUnsupported(t *testing.T) {
 				}
 				return false
 			})
-			res, err := airlock.Push(context.Background(), signedArchive(t), "oci://"+proxy+"/team/hello:1.0", airlock.PushOptions{})
+			res, err := airlock.Push(context.Background(), signedArchive(t, nil), "oci://"+proxy+"/team/hello:1.0", airlock.PushOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +123,7 @@ func TestPushSkipsBlobsTheRegistryHas(t *testing.T) {
 		}
 		return false
 	})
-	out := signedArchive(t)
+	out := signedArchive(t, nil)
 	if _, err := airlock.Push(context.Background(), out, "oci://"+proxy+"/team/hello:1.0", airlock.PushOptions{}); err != nil {
 		t.Fatal(err)
 	}

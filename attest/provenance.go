@@ -5,6 +5,7 @@ package attest
 
 import (
 	"fmt"
+	"regexp"
 
 	prov "github.com/in-toto/attestation/go/predicates/provenance/v1"
 	intoto "github.com/in-toto/attestation/go/v1"
@@ -82,6 +83,8 @@ func dependencyURI(d Dependency) string {
 	return "file:" + d.Name
 }
 
+var gitCommit = regexp.MustCompile(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
+
 // ci is what the CI environment says about a build.
 type ci struct {
 	builder, invocation string
@@ -128,8 +131,10 @@ func detectCI(env func(string) (string, bool)) ci {
 	return ci{builder: LocalBuilder}
 }
 
+// gitSource is the source commit as a resolved dependency, when the CI
+// names one that is a git commit hash (SHA-1 or SHA-256, in hex).
 func gitSource(uri, commit string) *intoto.ResourceDescriptor {
-	if commit == "" {
+	if !gitCommit.MatchString(commit) {
 		return nil
 	}
 	return &intoto.ResourceDescriptor{Uri: uri, Digest: map[string]string{"gitCommit": commit}}

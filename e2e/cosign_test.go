@@ -5,6 +5,7 @@ package e2e_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,4 +89,36 @@ func TestKeysInterchange(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("cosign verify-blob with airlock's public key:\n%s", r.stderr)
 	}
+}
+
+// cosign accepts airlock's SLSA provenance with its own attestation verifier,
+// and airlock's attestation commands work on the pushed package.
+func TestCosignVerifiesAirlockProvenance(t *testing.T) {
+	cosignBin := tool(t, "cosign")
+	dir := signedPackage(t)
+	host := airlocktest.NewRegistry(t)
+	airlock(t, dir, 0, "push", "hello.tar", "oci://"+host+"/team/hello")
+	ref := host + "/team/hello@" + rootDigest(t, dir)
+	r := run(t, dir, nil, cosignBin, "verify-attestation", "--type", "slsaprovenance1", "--key", "team.pub", "--insecure-ignore-tlog", "--allow-http-registry", ref)
+	if r.code != 0 {
+		t.Fatalf("cosign verify-attestation refused airlock's provenance:\n%s", r.stderr)
+	}
+	target := "oci://" + host + "/team/hello:1.0.0"
+	r = airlock(t, dir, 0, "attestation", "list", target)
+	if !strings.Contains(r.stdout, "https://slsa.dev/provenance/v1") || !strings.Contains(r.stdout, "https://spdx.dev/Document") || !strings.Contains(r.stdout, "NOT VERIFIED") {
+		t.Fatalf("unexpected list:\n%s", r.stdout)
+	}
+	airlock(t, dir, 0, "attestation", "verify", target, "--predicate-type", "https://slsa.dev/provenance/v1", "--key", "team.pub", "--insecure-ignore-tlog")
+	r = airlock(t, dir, 3, "attestation", "verify", target, "--predicate-type", "https://example.com/absent", "--key", "team.pub", "--insecure-ignore-tlog")
+	if !strings.Contains(r.stderr, "PREDICATE_MISSING") {
+		t.Fatalf("expected PREDICATE_MISSING: %s", r.stderr)
+	}
+	airlock(t, dir, 0, "attestation", "download", target, "--type", "https://spdx.dev/Document", "-o", "sbom.json", "--key", "team.pub", "--insecure-ignore-tlog")
+	data, _ := os.ReadFile(filepath.Join(dir, "sbom.json"))
+	if !strings.Contains(string(data), `"SPDX-2.3"`) {
+		t.Fatalf("the downloaded statement is not the SBOM: %s", data)
+	}
+	os.WriteFile(filepath.Join(dir, "scan.json"), []byte(`{"result":"pass"}`), 0o644)
+	airlock(t, dir, 0, "attest", target, "--predicate", "scan.json", "--type", "https://example.com/scan/v1", "--key", "team.key")
+	airlock(t, dir, 0, "verify", target, "--key", "team.pub", "--insecure-ignore-tlog", "--predicate-type", "https://example.com/scan/v1", "--predicate-type", "https://slsa.dev/provenance/v1")
 }

@@ -34,7 +34,8 @@ func TestKeylessSignAndVerifyOffline(t *testing.T) {
 		t.Fatalf("unexpected sign output: %s", r.stdout)
 	}
 	id := []string{"--offline", "--trusted-root", s.TrustedRoot, "--certificate-oidc-issuer", s.Issuer.URL}
-	r = airlock(t, dir, 0, append([]string{"verify", "hello.tar", "--certificate-identity", "alice@example.com"}, id...)...)
+	r = airlock(t, dir, 0, append([]string{"verify", "hello.tar", "--certificate-identity", "alice@example.com",
+		"--predicate-type", "https://slsa.dev/provenance/v1", "--predicate-type", "https://spdx.dev/Document"}, id...)...)
 	for _, want := range []string{"signed by alice@example.com (issuer " + s.Issuer.URL, "transparency-log  ok", "timestamp         ok"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("report lacks %q:\n%s", want, r.stdout)

@@ -52,3 +52,4 @@ fuzz FuzzParse ./definition
 fuzz FuzzOpen ./archive
 fuzz FuzzChildren ./spec
 fuzz FuzzSignatures ./verify
+fuzz FuzzParse ./attest
