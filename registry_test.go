@@ -85,7 +85,8 @@ func TestPushRefusesUnsigned(t *testing.T) {
 	if _, err := airlock.Push(context.Background(), out, "oci://"+host+"/team/hello:1.0", airlock.PushOptions{Key: key}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := airlock.Verify(context.Background(), "oci://"+host+"/team/hello:1.0", airlock.VerifyOptions{Policy: p}); err != nil {
+	// push --key signs the package and the provenance and SBOM create wrote.
+	if _, err := airlock.Verify(context.Background(), "oci://"+host+"/team/hello:1.0", airlock.VerifyOptions{Policy: requiring(p, "https://slsa.dev/provenance/v1", "https://spdx.dev/Document")}); err != nil {
 		t.Fatalf("push --key must sign: %v", err)
 	}
 }

@@ -87,7 +87,7 @@ func TestPushPullOnBothKindsOfRegistry(t *testing.T) {
 				t.Fatalf("cosign verify refused the pushed package:\n%s", c.stderr)
 			}
 			airlock(t, dir, 0, "verify", target, "--key", "team.pub", "--insecure-ignore-tlog")
-			airlock(t, dir, 0, "pull", target, "-o", "pulled.tar", "--key", "team.pub", "--insecure-ignore-tlog")
+			airlock(t, dir, 0, "pull", target, "-o", "pulled.tar", "--key", "team.pub", "--insecure-ignore-tlog", "--predicate-type", "https://slsa.dev/provenance/v1")
 			airlock(t, dir, 0, "verify", "pulled.tar", "--key", "team.pub", "--insecure-ignore-tlog")
 			// A wrong key: exit 3 and no file.
 			airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "other")
