@@ -19,6 +19,7 @@ import (
 	"github.com/airlock-dev/airlock/definition"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/spec"
+	"github.com/airlock-dev/airlock/trust"
 )
 
 // SBOM formats.
@@ -44,6 +45,12 @@ type CreateOptions struct {
 	// Env looks up the CI environment for the provenance's builder and
 	// invocation (GitHub Actions, GitLab CI). Default: nil, a local build.
 	Env func(string) (string, bool)
+	// Trust is the trust material images' keyless signatures are verified
+	// against. Default: the embedded public-good root.
+	Trust *trust.Material
+	// RequireImageSignatures makes an image without a verify: block (or the
+	// package's imagePolicy) an error instead of "not verified upstream".
+	RequireImageSignatures bool
 	// Registry says how images are pulled.
 	Registry registry.Options
 	// TempDir holds the build's scratch store, removed when Create returns.
@@ -87,9 +94,15 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 	}
 	defer os.RemoveAll(scratch)
 	store := build.NewStore(scratch)
-	built, err := build.Build(ctx, dir, pkg, store, build.Options{Created: opts.Created, Registry: opts.Registry, Logger: opts.Logger})
+	built, err := build.Build(ctx, dir, pkg, store, build.Options{
+		Created: opts.Created, Registry: opts.Registry, Logger: opts.Logger, ImageAnnotations: imageAnnotations(dir, pkg),
+	})
 	if err != nil {
 		return nil, fmt.Errorf("build %s: %w", pkg.Metadata.Name, err)
+	}
+	upstream, err := carryUpstream(ctx, pkg, built, store, opts)
+	if err != nil {
+		return nil, err
 	}
 	res := &CreateResult{Name: pkg.Metadata.Name, Version: pkg.Metadata.Version, Root: built.Root}
 	statements, err := statements(ctx, dir, pkg, built, store, started, opts)
@@ -97,7 +110,8 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 		return nil, err
 	}
 	res.Statements = statements
-	if err := archive.WriteFile(ctx, output, store, append([]ocispec.Descriptor{built.Root}, statements...)); err != nil {
+	manifests := append(append([]ocispec.Descriptor{built.Root}, statements...), indexEntries(upstream)...)
+	if err := archive.WriteFile(ctx, output, store, manifests); err != nil {
 		return nil, fmt.Errorf("write %s: %w", output, err)
 	}
 	return res, nil

@@ -34,6 +34,9 @@ type MirrorOptions struct {
 	Concurrency int
 	// Progress receives transfer progress. Default: none.
 	Progress Progress
+	// ImagePolicy and RequireImageSignatures are as in VerifyOptions.
+	ImagePolicy            *policy.ImagePolicy
+	RequireImageSignatures bool
 }
 
 // MirroredImage is one image [Mirror] copied.
@@ -71,7 +74,8 @@ func Mirror(ctx context.Context, target, dest string, opts MirrorOptions) (*Mirr
 		out.Verification = newResult(target)
 		out.Verification.AddCheck("signature", verify.StatusSkipped, "--insecure: the signature was not verified")
 	} else {
-		out.Verification, err = Verify(ctx, target, VerifyOptions{Policy: opts.Policy, Trust: opts.Trust, Registry: opts.Registry})
+		out.Verification, err = Verify(ctx, target, VerifyOptions{Policy: opts.Policy, Trust: opts.Trust, Registry: opts.Registry,
+			ImagePolicy: opts.ImagePolicy, RequireImageSignatures: opts.RequireImageSignatures})
 		if err != nil {
 			return out, err
 		}

@@ -29,6 +29,9 @@ type PullOptions struct {
 	Trust *trust.Material
 	// Registry says how the registry is reached.
 	Registry registry.Options
+	// ImagePolicy and RequireImageSignatures are as in VerifyOptions.
+	ImagePolicy            *policy.ImagePolicy
+	RequireImageSignatures bool
 	// Progress receives transfer progress. Default: none.
 	Progress Progress
 }
@@ -61,10 +64,16 @@ func Pull(ctx context.Context, target, output string, opts PullOptions) (*verify
 		return res, finish(res, err, "signature")
 	} else if err := checkAttestations(ctx, src, opts.Policy, opts.Trust, res); err != nil {
 		return res, finish(res, err, "attestation")
+	} else if err := checkImagesWith(ctx, src, VerifyOptions{Trust: opts.Trust, ImagePolicy: opts.ImagePolicy, RequireImageSignatures: opts.RequireImageSignatures}, res); err != nil {
+		return res, finish(res, err, "images")
+	}
+	imageRefs, err := src.imageReferrers(ctx)
+	if err != nil {
+		return res, finish(res, err, "images")
 	}
 	store := withProgress(src.store, opts.Progress)
 	err = archive.Atomic(output, func(f *os.File) error {
-		if err := archive.Write(ctx, f, store, src.manifests()); err != nil {
+		if err := archive.Write(ctx, f, store, append(src.manifests(), indexEntries(imageRefs)...)); err != nil {
 			return classify(err)
 		}
 		return tagUnmoved(ctx, src)

@@ -92,6 +92,11 @@ func Push(ctx context.Context, file, target string, opts PushOptions) (*PushResu
 	if err != nil {
 		return nil, err
 	}
+	imageRefs, err := src.imageReferrers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	referrers = append(referrers, imageRefs...)
 	repo, err := registry.Repository(ref, opts.Registry)
 	if err != nil {
 		return nil, err

@@ -25,6 +25,11 @@ type VerifyOptions struct {
 	Trust *trust.Material
 	// Registry says how registries are reached, for oci:// targets.
 	Registry registry.Options
+	// ImagePolicy, if set, replaces the upstream policy recorded for every image.
+	ImagePolicy *policy.ImagePolicy
+	// RequireImageSignatures makes an image without a recorded policy an
+	// error (IMAGE_UNVERIFIED) instead of "not verified upstream".
+	RequireImageSignatures bool
 	// Concurrency is how many archive blobs are hashed at once. Default: GOMAXPROCS.
 	Concurrency int
 }
@@ -54,6 +59,9 @@ func Verify(ctx context.Context, target string, opts VerifyOptions) (*verify.Res
 	if err := checkAttestations(ctx, src, opts.Policy, opts.Trust, res); err != nil {
 		return res, finish(res, err, "attestation")
 	}
+	if err := checkImagesWith(ctx, src, opts, res); err != nil {
+		return res, finish(res, err, "images")
+	}
 	if src.archive != nil {
 		g, err := src.archive.Check(ctx, archive.CheckOptions{Concurrency: opts.Concurrency})
 		if err != nil {
@@ -71,7 +79,7 @@ func Verify(ctx context.Context, target string, opts VerifyOptions) (*verify.Res
 }
 
 func newResult(target string) *verify.Result {
-	return &verify.Result{APIVersion: verify.ResultAPIVersion, Target: target, Checks: []verify.Check{}, Signatures: []verify.SignatureResult{}, Attestations: []verify.AttestationResult{}}
+	return &verify.Result{APIVersion: verify.ResultAPIVersion, Target: target, Checks: []verify.Check{}, Signatures: []verify.SignatureResult{}, Attestations: []verify.AttestationResult{}, Images: []verify.ImageResult{}}
 }
 
 // verifySignatures checks the root's signatures against the policy and
@@ -129,4 +137,13 @@ func addSignatureChecks(res *verify.Result, s verify.SignatureResult) {
 		}
 		res.AddCheck(c[0], status, c[1])
 	}
+}
+
+// checkImagesWith re-verifies the package's images as opts say.
+func checkImagesWith(ctx context.Context, src *source, opts VerifyOptions, res *verify.Result) error {
+	v, err := verifier(opts.Trust)
+	if err != nil {
+		return err
+	}
+	return checkImages(ctx, src, v, opts.ImagePolicy, opts.RequireImageSignatures, res)
 }

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -42,6 +43,9 @@ type Options struct {
 	Concurrency int
 	// Logger receives progress. Default: discard.
 	Logger *slog.Logger
+	// ImageAnnotations, if set, adds annotations to an image's descriptor in
+	// the root index (such as the upstream policy the package records).
+	ImageAnnotations func(definition.Image) (map[string]string, error)
 }
 
 // Content is one file, manifest, chart or image a build put in a package.
@@ -95,6 +99,13 @@ func Build(ctx context.Context, dir string, pkg *definition.Package, store *Stor
 				return nil, fmt.Errorf("component %s: image %s: %w", c.Name, img.Ref, err)
 			}
 			desc.Annotations = map[string]string{spec.AnnotationComponent: c.Name, spec.AnnotationImageRef: img.Ref}
+			if opts.ImageAnnotations != nil {
+				extra, err := opts.ImageAnnotations(img)
+				if err != nil {
+					return nil, fmt.Errorf("component %s: image %s: %w", c.Name, img.Ref, err)
+				}
+				maps.Copy(desc.Annotations, extra)
+			}
 			manifests = append(manifests, desc)
 			res.Contents = append(res.Contents, Content{Kind: "image", Name: img.Ref, Component: c.Name, Descriptor: desc})
 			log.InfoContext(ctx, "pulled image", "ref", img.Ref, "digest", desc.Digest)

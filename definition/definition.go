@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 
 	"github.com/airlock-dev/airlock/internal/yamlfile"
+	"github.com/airlock-dev/airlock/policy"
 )
 
 // APIVersion is the only definition version this release reads.
@@ -43,6 +44,8 @@ type Package struct {
 	Kind string `yaml:"kind"`
 	// Metadata names the package.
 	Metadata Metadata `yaml:"metadata"`
+	// ImagePolicy is the default upstream policy of every image without its own verify: block.
+	ImagePolicy *ImageVerify `yaml:"imagePolicy,omitempty"`
 	// Components are built in order, each into one manifest of the package.
 	Components []Component `yaml:"components"`
 }
@@ -97,6 +100,30 @@ type Image struct {
 	Ref string `yaml:"ref"`
 	// Platforms narrows a multi-platform index ("os/arch[/variant]"); empty keeps it whole.
 	Platforms []string `yaml:"platforms,omitempty"`
+	// Verify is what the image's publisher must have signed; it overrides the
+	// package's imagePolicy. Without either, the image is carried "not
+	// verified upstream".
+	Verify *ImageVerify `yaml:"verify,omitempty"`
+}
+
+// ImageVerify is an image's upstream policy: the fields of a policy file's
+// signer (key paths relative to the definition's folder), plus the
+// attestations required beside the signature.
+type ImageVerify struct {
+	policy.SignerSpec `yaml:",inline"`
+	PredicateTypes    []string `yaml:"predicateTypes,omitempty"`
+	// InsecureIgnoreTlog accepts the publisher's key signatures without a
+	// transparency-log entry.
+	InsecureIgnoreTlog bool `yaml:"insecureIgnoreTlog,omitempty"`
+}
+
+// ImagePolicyOf returns the upstream policy of img: its verify: block, else the
+// package's imagePolicy, else nil.
+func (p *Package) ImagePolicyOf(img Image) *ImageVerify {
+	if img.Verify != nil {
+		return img.Verify
+	}
+	return p.ImagePolicy
 }
 
 // Load reads, parses and validates dir/airlock.yaml, and checks that every

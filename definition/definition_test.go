@@ -122,3 +122,36 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestImageVerifyBlocks(t *testing.T) {
+	def := `apiVersion: airlock.dev/v1alpha1
+kind: Package
+metadata: {name: x, version: "1"}
+imagePolicy:
+  key: keys/team.pub
+components:
+  - name: app
+    images:
+      - ref: cgr.dev/chainguard/busybox:latest
+        verify:
+          certificateIdentity: https://github.com/chainguard-images/images/.github/workflows/release.yaml@refs/heads/main
+          certificateOidcIssuer: https://token.actions.githubusercontent.com
+          predicateTypes: [https://slsa.dev/provenance/v1, https://spdx.dev/Document]
+      - ref: registry.example.com/team/app:1.2
+`
+	pkg, err := definition.Parse("airlock.yaml", []byte(def))
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs := pkg.Components[0].Images
+	if v := pkg.ImagePolicyOf(imgs[0]); v == nil || len(v.PredicateTypes) != 2 || v.CertificateOidcIssuer == "" {
+		t.Fatalf("the image's own verify: block must apply: %+v", v)
+	}
+	if v := pkg.ImagePolicyOf(imgs[1]); v == nil || v.Key != "keys/team.pub" {
+		t.Fatalf("the package's imagePolicy must be the default: %+v", v)
+	}
+	bad := strings.Replace(def, "          certificateOidcIssuer: https://token.actions.githubusercontent.com\n", "", 1)
+	if _, err := definition.Parse("airlock.yaml", []byte(bad)); err == nil || !strings.Contains(err.Error(), "components[0].images[0].verify: an identity needs both") {
+		t.Fatalf("an identity without an issuer must be refused, naming the field: %v", err)
+	}
+}

@@ -41,6 +41,11 @@ func (p *Package) validate() error {
 	if len(p.Components) == 0 {
 		return yamlfile.Field("$.components", "expected at least one component, found none")
 	}
+	if p.ImagePolicy != nil {
+		if err := p.ImagePolicy.validate("$.imagePolicy"); err != nil {
+			return err
+		}
+	}
 	seen := map[string]bool{}
 	for i, c := range p.Components {
 		at := fmt.Sprintf("$.components[%d]", i)
@@ -114,6 +119,23 @@ func (img *Image) validate(at string) error {
 			return yamlfile.Field(fmt.Sprintf("%s.platforms[%d]", at, j), "expected os/arch[/variant], found %q", p)
 		}
 	}
+	if img.Verify != nil {
+		return img.Verify.validate(at + ".verify")
+	}
+	return nil
+}
+
+// validate checks an image policy's shape; key files are checked by Load.
+func (v *ImageVerify) validate(at string) error {
+	if v.Key != "" {
+		if err := checkRelative(v.Key); err != nil {
+			return yamlfile.Field(at+".key", "%v", err)
+		}
+		return nil
+	}
+	if _, err := v.SignerSpec.Signer("."); err != nil {
+		return yamlfile.Field(at, "%v", err)
+	}
 	return nil
 }
 
@@ -179,6 +201,14 @@ func (p *Package) checkPaths(name string, data []byte, dir string) error {
 		for j, ch := range c.Charts {
 			entries = append(entries, entry{fmt.Sprintf("$.components[%d].charts[%d].path", i, j), ch.Path, true})
 		}
+		for j, img := range c.Images {
+			if img.Verify != nil && img.Verify.Key != "" {
+				entries = append(entries, entry{fmt.Sprintf("$.components[%d].images[%d].verify.key", i, j), img.Verify.Key, false})
+			}
+		}
+	}
+	if p.ImagePolicy != nil && p.ImagePolicy.Key != "" {
+		entries = append(entries, entry{"$.imagePolicy.key", p.ImagePolicy.Key, false})
 	}
 	for _, e := range entries {
 		full, err := Resolve(dir, e.rel)

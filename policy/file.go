@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
+
 	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/internal/yamlfile"
 )
@@ -34,33 +36,35 @@ type File struct {
 }
 
 // SignerSpec is one accepted signer as a policy file or an image's verify:
-// block spells it: a key file, or an identity with optional claims.
+// block spells it: a key file (key), a PEM public key inline (publicKey), or
+// an identity with optional claims.
 type SignerSpec struct {
-	Key                            string `yaml:"key,omitempty"`
-	CertificateIdentity            string `yaml:"certificateIdentity,omitempty"`
-	CertificateIdentityRegexp      string `yaml:"certificateIdentityRegexp,omitempty"`
-	CertificateOidcIssuer          string `yaml:"certificateOidcIssuer,omitempty"`
-	CertificateOidcIssuerRegexp    string `yaml:"certificateOidcIssuerRegexp,omitempty"`
-	GithubWorkflowTrigger          string `yaml:"githubWorkflowTrigger,omitempty"`
-	GithubWorkflowTriggerRegexp    string `yaml:"githubWorkflowTriggerRegexp,omitempty"`
-	GithubWorkflowSha              string `yaml:"githubWorkflowSha,omitempty"`
-	GithubWorkflowShaRegexp        string `yaml:"githubWorkflowShaRegexp,omitempty"`
-	GithubWorkflowName             string `yaml:"githubWorkflowName,omitempty"`
-	GithubWorkflowNameRegexp       string `yaml:"githubWorkflowNameRegexp,omitempty"`
-	GithubWorkflowRepository       string `yaml:"githubWorkflowRepository,omitempty"`
-	GithubWorkflowRepositoryRegexp string `yaml:"githubWorkflowRepositoryRegexp,omitempty"`
-	GithubWorkflowRef              string `yaml:"githubWorkflowRef,omitempty"`
-	GithubWorkflowRefRegexp        string `yaml:"githubWorkflowRefRegexp,omitempty"`
-	SourceRepository               string `yaml:"sourceRepository,omitempty"`
-	SourceRepositoryRegexp         string `yaml:"sourceRepositoryRegexp,omitempty"`
-	SourceRepositoryRef            string `yaml:"sourceRepositoryRef,omitempty"`
-	SourceRepositoryRefRegexp      string `yaml:"sourceRepositoryRefRegexp,omitempty"`
-	SourceRepositoryDigest         string `yaml:"sourceRepositoryDigest,omitempty"`
-	SourceRepositoryDigestRegexp   string `yaml:"sourceRepositoryDigestRegexp,omitempty"`
-	BuildSignerURI                 string `yaml:"buildSignerUri,omitempty"`
-	BuildSignerURIRegexp           string `yaml:"buildSignerUriRegexp,omitempty"`
-	RunnerEnvironment              string `yaml:"runnerEnvironment,omitempty"`
-	RunnerEnvironmentRegexp        string `yaml:"runnerEnvironmentRegexp,omitempty"`
+	Key                            string `yaml:"key,omitempty" json:"key,omitempty"`
+	PublicKey                      string `yaml:"publicKey,omitempty" json:"publicKey,omitempty"`
+	CertificateIdentity            string `yaml:"certificateIdentity,omitempty" json:"certificateIdentity,omitempty"`
+	CertificateIdentityRegexp      string `yaml:"certificateIdentityRegexp,omitempty" json:"certificateIdentityRegexp,omitempty"`
+	CertificateOidcIssuer          string `yaml:"certificateOidcIssuer,omitempty" json:"certificateOidcIssuer,omitempty"`
+	CertificateOidcIssuerRegexp    string `yaml:"certificateOidcIssuerRegexp,omitempty" json:"certificateOidcIssuerRegexp,omitempty"`
+	GithubWorkflowTrigger          string `yaml:"githubWorkflowTrigger,omitempty" json:"githubWorkflowTrigger,omitempty"`
+	GithubWorkflowTriggerRegexp    string `yaml:"githubWorkflowTriggerRegexp,omitempty" json:"githubWorkflowTriggerRegexp,omitempty"`
+	GithubWorkflowSha              string `yaml:"githubWorkflowSha,omitempty" json:"githubWorkflowSha,omitempty"`
+	GithubWorkflowShaRegexp        string `yaml:"githubWorkflowShaRegexp,omitempty" json:"githubWorkflowShaRegexp,omitempty"`
+	GithubWorkflowName             string `yaml:"githubWorkflowName,omitempty" json:"githubWorkflowName,omitempty"`
+	GithubWorkflowNameRegexp       string `yaml:"githubWorkflowNameRegexp,omitempty" json:"githubWorkflowNameRegexp,omitempty"`
+	GithubWorkflowRepository       string `yaml:"githubWorkflowRepository,omitempty" json:"githubWorkflowRepository,omitempty"`
+	GithubWorkflowRepositoryRegexp string `yaml:"githubWorkflowRepositoryRegexp,omitempty" json:"githubWorkflowRepositoryRegexp,omitempty"`
+	GithubWorkflowRef              string `yaml:"githubWorkflowRef,omitempty" json:"githubWorkflowRef,omitempty"`
+	GithubWorkflowRefRegexp        string `yaml:"githubWorkflowRefRegexp,omitempty" json:"githubWorkflowRefRegexp,omitempty"`
+	SourceRepository               string `yaml:"sourceRepository,omitempty" json:"sourceRepository,omitempty"`
+	SourceRepositoryRegexp         string `yaml:"sourceRepositoryRegexp,omitempty" json:"sourceRepositoryRegexp,omitempty"`
+	SourceRepositoryRef            string `yaml:"sourceRepositoryRef,omitempty" json:"sourceRepositoryRef,omitempty"`
+	SourceRepositoryRefRegexp      string `yaml:"sourceRepositoryRefRegexp,omitempty" json:"sourceRepositoryRefRegexp,omitempty"`
+	SourceRepositoryDigest         string `yaml:"sourceRepositoryDigest,omitempty" json:"sourceRepositoryDigest,omitempty"`
+	SourceRepositoryDigestRegexp   string `yaml:"sourceRepositoryDigestRegexp,omitempty" json:"sourceRepositoryDigestRegexp,omitempty"`
+	BuildSignerURI                 string `yaml:"buildSignerUri,omitempty" json:"buildSignerUri,omitempty"`
+	BuildSignerURIRegexp           string `yaml:"buildSignerUriRegexp,omitempty" json:"buildSignerUriRegexp,omitempty"`
+	RunnerEnvironment              string `yaml:"runnerEnvironment,omitempty" json:"runnerEnvironment,omitempty"`
+	RunnerEnvironmentRegexp        string `yaml:"runnerEnvironmentRegexp,omitempty" json:"runnerEnvironmentRegexp,omitempty"`
 }
 
 // AttestationSpec requires an attestation in a policy file.
@@ -99,6 +103,10 @@ func (s *SignerSpec) Signer(dir string) (Signer, error) {
 	}
 	hasIdentity := !id.Subject.IsZero() || !id.Issuer.IsZero() || len(id.Claims) > 0
 	switch {
+	case s.PublicKey != "" && (hasIdentity || s.Key != ""):
+		return Signer{}, errors.New("expected one of key, publicKey or an identity, found several")
+	case s.PublicKey != "":
+		return KeySigner("key "+keyIDOf([]byte(s.PublicKey)), []byte(s.PublicKey))
 	case s.Key != "" && hasIdentity:
 		return Signer{}, errors.New("expected a key or an identity, found both")
 	case s.Key != "":
@@ -181,4 +189,44 @@ func signerList(dir string, specs []SignerSpec, at string) ([]Signer, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// keyIDOf names an inline PEM key by its key ID, for reports.
+func keyIDOf(pemData []byte) string {
+	pub, err := cryptoutils.UnmarshalPEMToPublicKey(pemData)
+	if err != nil {
+		return "(invalid)"
+	}
+	id, err := KeyID(pub)
+	if err != nil {
+		return "(invalid)"
+	}
+	return id
+}
+
+// ImagePolicy is what an image's publisher must have signed: accepted
+// signers (any one suffices) and the attestations required beside the
+// signature. A package records it, with keys inline, for each image.
+type ImagePolicy struct {
+	Signers            []SignerSpec `yaml:"signers" json:"signers"`
+	PredicateTypes     []string     `yaml:"predicateTypes,omitempty" json:"predicateTypes,omitempty"`
+	InsecureIgnoreTlog bool         `yaml:"insecureIgnoreTlog,omitempty" json:"insecureIgnoreTlog,omitempty"`
+}
+
+// Policy turns an image policy into a Policy (key paths relative to dir).
+// Key signatures need no log entry when ignoreTlog says so, as for packages.
+func (ip ImagePolicy) Policy(dir string) (Policy, error) {
+	var p Policy
+	for i := range ip.Signers {
+		s, err := ip.Signers[i].Signer(dir)
+		if err != nil {
+			return p, fmt.Errorf("image policy: signer %d: %w", i+1, err)
+		}
+		p.Signers = append(p.Signers, s)
+	}
+	for _, t := range ip.PredicateTypes {
+		p.Attestations = append(p.Attestations, AttestationRule{PredicateType: t})
+	}
+	p.InsecureIgnoreTlog = ip.InsecureIgnoreTlog
+	return p, p.Validate()
 }

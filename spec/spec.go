@@ -70,6 +70,9 @@ const (
 	AnnotationComponent = "dev.airlock.component"
 	// AnnotationImageRef is the reference an image was pulled from.
 	AnnotationImageRef = "dev.airlock.image.ref"
+	// AnnotationImagePolicy is the upstream policy (JSON, policy.ImagePolicy
+	// with keys inline) an image was verified against at create time.
+	AnnotationImagePolicy = "dev.airlock.image.policy"
 	// AnnotationFileTarget is where a file is meant to land, when the definition says.
 	AnnotationFileTarget = "dev.airlock.file.target"
 	// AnnotationBundleContent says what a bundle holds (cosign: "dsse-envelope").

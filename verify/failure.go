@@ -46,6 +46,8 @@ const (
 	ReasonPredicateSignerMismatch Reason = "PREDICATE_SIGNER_MISMATCH"
 	// ReasonPredicateSubjectMismatch: a required attestation is about another subject.
 	ReasonPredicateSubjectMismatch Reason = "PREDICATE_SUBJECT_MISMATCH"
+	// ReasonImageUnverified: an image carries no publisher's policy and the verifier requires one.
+	ReasonImageUnverified Reason = "IMAGE_UNVERIFIED"
 	// ReasonTagMoved: a tag named another digest at the end of a pull than at its start.
 	ReasonTagMoved Reason = "TAG_MOVED"
 	// ReasonMalformedBundle: a signature bundle cannot be parsed.

@@ -24,6 +24,8 @@ type Result struct {
 	Signatures []SignatureResult `json:"signatures"`
 	// Attestations lists every signed attestation found and what became of it.
 	Attestations []AttestationResult `json:"attestations"`
+	// Images lists every image the package carries and what became of it.
+	Images []ImageResult `json:"images"`
 	// Failure is set when Verified is false because the package is not
 	// trustworthy under the policy.
 	Failure *FailureInfo `json:"failure,omitempty"`
@@ -88,4 +90,21 @@ type FailureInfo struct {
 // AddCheck appends a check.
 func (r *Result) AddCheck(name, status, detail string) {
 	r.Checks = append(r.Checks, Check{Name: name, Status: status, Detail: detail})
+}
+
+// ImageResult is what became of one image the package carries.
+type ImageResult struct {
+	// Ref is the reference the image was pulled from; Digest its digest.
+	Ref    string `json:"ref"`
+	Digest string `json:"digest"`
+	// Verified is true when its publisher's signature (and required
+	// attestations) verified against the recorded policy.
+	Verified bool `json:"verified"`
+	// Signer names who signed it.
+	Signer string `json:"signer,omitempty"`
+	// Note says why an image was not verified, such as "not verified upstream".
+	Note string `json:"note,omitempty"`
+	// Signatures and Attestations are what was found for it.
+	Signatures   []SignatureResult   `json:"signatures,omitempty"`
+	Attestations []AttestationResult `json:"attestations,omitempty"`
 }

@@ -18,6 +18,8 @@ type create struct {
 	output               string
 	noProvenance, noSBOM bool
 	sbomFormat           string
+	requireImageSigs     bool
+	trust                trustFlags
 	registry             registryFlags
 }
 
@@ -41,6 +43,8 @@ func newCreate() *cobra.Command {
 	cmd.Flags().BoolVar(&c.noProvenance, "no-provenance", false, "do not write a SLSA provenance statement")
 	cmd.Flags().BoolVar(&c.noSBOM, "no-sbom", false, "do not write an SBOM statement")
 	cmd.Flags().StringVar(&c.sbomFormat, "sbom-format", airlock.SBOMSPDX, "SBOM format: spdx (SPDX 2.3 JSON) or cyclonedx (CycloneDX 1.6 JSON)")
+	cmd.Flags().BoolVar(&c.requireImageSigs, "require-image-signatures", false, "fail when an image has no verify: block and the package no imagePolicy")
+	c.trust.register(cmd)
 	c.registry.register(cmd)
 	return cmd
 }
@@ -49,7 +53,12 @@ func (c *create) run(cmd *cobra.Command, dir string) error {
 	if c.output == "" {
 		return fmt.Errorf("%w: create: -o/--output is required", errUsage)
 	}
-	opts := airlock.CreateOptions{Registry: c.registry.options(), NoProvenance: c.noProvenance, NoSBOM: c.noSBOM, SBOMFormat: c.sbomFormat, Env: os.LookupEnv}
+	tm, err := c.trust.material(cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	opts := airlock.CreateOptions{Registry: c.registry.options(), NoProvenance: c.noProvenance, NoSBOM: c.noSBOM, SBOMFormat: c.sbomFormat,
+		Env: os.LookupEnv, Trust: tm, RequireImageSignatures: c.requireImageSigs}
 	if v := os.Getenv("SOURCE_DATE_EPOCH"); v != "" {
 		secs, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {

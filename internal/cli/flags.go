@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/airlock-dev/airlock"
 	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/trust"
@@ -187,4 +188,19 @@ func verification(cmd *cobra.Command, p *policyFlags, t *trustFlags, insecure in
 	}
 	tm, err := t.material(cmd.ErrOrStderr())
 	return pol, tm, err
+}
+
+// imageFlags say how the images a package carries are re-verified.
+type imageFlags struct {
+	policyFile string
+	require    bool
+}
+
+func (f *imageFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.policyFile, "image-policy", "", "policy file whose signers and attestations replace every image's recorded upstream policy")
+	cmd.Flags().BoolVar(&f.require, "require-image-signatures", false, "fail when an image carries no upstream policy (instead of reporting it not verified upstream)")
+}
+
+func (f *imageFlags) policy() (*policy.ImagePolicy, error) {
+	return airlock.LoadImagePolicy(f.policyFile)
 }

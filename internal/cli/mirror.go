@@ -15,6 +15,7 @@ type mirrorCmd struct {
 	concurrency int
 	policy      policyFlags
 	trust       trustFlags
+	images      imageFlags
 	format      formatFlag
 	insecure    insecureFlag
 	registry    registryFlags
@@ -33,6 +34,7 @@ func newMirror() *cobra.Command {
 	cmd.Flags().IntVar(&m.concurrency, "concurrency", 4, "blobs uploaded at once")
 	m.policy.register(cmd)
 	m.trust.register(cmd)
+	m.images.register(cmd)
 	m.format.register(cmd)
 	m.insecure.register(cmd, "mirror without verifying the package's signature")
 	m.registry.register(cmd)
@@ -48,6 +50,10 @@ func (m *mirrorCmd) run(cmd *cobra.Command, target, dest string) error {
 	if opts.Policy, opts.Trust, err = verification(cmd, &m.policy, &m.trust, m.insecure); err != nil {
 		return err
 	}
+	if opts.ImagePolicy, err = m.images.policy(); err != nil {
+		return err
+	}
+	opts.RequireImageSignatures = m.images.require
 	bars := newBars(cmd.ErrOrStderr())
 	opts.Progress = bars.progress()
 	res, err := airlock.Mirror(cmd.Context(), target, dest, opts)

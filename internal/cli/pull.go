@@ -16,6 +16,7 @@ type pullCmd struct {
 	output   string
 	policy   policyFlags
 	trust    trustFlags
+	images   imageFlags
 	format   formatFlag
 	insecure insecureFlag
 	registry registryFlags
@@ -35,6 +36,7 @@ func newPull() *cobra.Command {
 	cmd.Flags().StringVarP(&p.output, "output", "o", "", "where to write the package archive (required)")
 	p.policy.register(cmd)
 	p.trust.register(cmd)
+	p.images.register(cmd)
 	p.format.register(cmd)
 	p.insecure.register(cmd, "write the package without verifying its signature (digests are still checked)")
 	p.registry.register(cmd)
@@ -53,6 +55,10 @@ func (p *pullCmd) run(cmd *cobra.Command, target string) error {
 	if opts.Policy, opts.Trust, err = verification(cmd, &p.policy, &p.trust, p.insecure); err != nil {
 		return err
 	}
+	if opts.ImagePolicy, err = p.images.policy(); err != nil {
+		return err
+	}
+	opts.RequireImageSignatures = p.images.require
 	bars := newBars(cmd.ErrOrStderr())
 	opts.Progress = bars.progress()
 	res, err := airlock.Pull(cmd.Context(), target, p.output, opts)

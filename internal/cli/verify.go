@@ -15,6 +15,7 @@ import (
 
 type verifyCmd struct {
 	bundle   string
+	images   imageFlags
 	policy   policyFlags
 	trust    trustFlags
 	format   formatFlag
@@ -39,6 +40,7 @@ func newVerify() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&v.bundle, "bundle", "", "verify TARGET (a file or sha256:HEX) against this detached Sigstore bundle")
 	v.policy.register(cmd)
+	v.images.register(cmd)
 	v.trust.register(cmd)
 	v.format.register(cmd)
 	v.registry.register(cmd)
@@ -57,7 +59,11 @@ func (v *verifyCmd) run(cmd *cobra.Command, target string) error {
 	if err != nil {
 		return err
 	}
-	opts := airlock.VerifyOptions{Policy: p, Trust: tm, Registry: v.registry.options()}
+	ip, err := v.images.policy()
+	if err != nil {
+		return err
+	}
+	opts := airlock.VerifyOptions{Policy: p, Trust: tm, Registry: v.registry.options(), ImagePolicy: ip, RequireImageSignatures: v.images.require}
 	opts.Registry.Offline = v.trust.offline
 	var res *verify.Result
 	if v.bundle != "" {
