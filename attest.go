@@ -6,6 +6,7 @@ package airlock
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -67,7 +68,7 @@ func Attest(ctx context.Context, target, predicateType string, predicate []byte,
 	if src.archive == nil {
 		err = pushGraph(ctx, store, src.remote.Repository(), src.root, []registry.Referrer{added}, PushOptions{}, &PushResult{})
 	} else {
-		err = archive.WriteFile(ctx, target, store, append(src.manifests(), ref.Descriptor))
+		err = archive.WriteFile(ctx, target, store, append(slices.Clone(src.archive.Index().Manifests), ref.Descriptor))
 	}
 	if err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("attest %s: %w", target, err)

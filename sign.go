@@ -64,7 +64,18 @@ func Sign(ctx context.Context, target string, key *sign.Key, opts SignOptions) (
 	if err != nil {
 		return nil, err
 	}
-	manifests := append([]ocispec.Descriptor{src.manifests()[0]}, indexEntries(kept)...)
+	// Keep every index.json entry (the images' referrers too) but the
+	// statements just signed.
+	keep := map[digest.Digest]bool{}
+	for _, r := range kept {
+		keep[r.Digest] = true
+	}
+	var manifests []ocispec.Descriptor
+	for _, d := range src.archive.Index().Manifests {
+		if d.ArtifactType != spec.MediaTypeInToto || keep[d.Digest] {
+			manifests = append(manifests, d)
+		}
+	}
 	manifests = append(manifests, indexEntries(added.refs)...)
 	if err := archive.WriteFile(ctx, target, added.store, manifests); err != nil {
 		return nil, fmt.Errorf("sign %s: %w", target, err)

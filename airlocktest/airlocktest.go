@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/olareg/olareg"
 	"github.com/olareg/olareg/config"
@@ -27,6 +28,9 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/registry/remote"
 	orasauth "oras.land/oras-go/v2/registry/remote/auth"
+
+	"github.com/airlock-dev/airlock/sign"
+	"github.com/airlock-dev/airlock/spec"
 )
 
 // NewRegistry starts an in-memory OCI registry on 127.0.0.1 for the test's
@@ -223,5 +227,34 @@ func StartRegistry() (host string, stop func()) {
 	return strings.TrimPrefix(srv.URL, "http://"), func() {
 		srv.Close()
 		reg.Close()
+	}
+}
+
+// SignImage signs the image desc in host/repo with key the way cosign v3
+// does (a bundle referrer with cosign's signature statement), offline (no
+// transparency log), as an image publisher would.
+func SignImage(t testing.TB, host, repo string, desc ocispec.Descriptor, key *sign.Key) {
+	t.Helper()
+	ctx := context.Background()
+	bundle, err := sign.Digest(ctx, desc.Digest, key, sign.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := spec.NewBundleReferrer(ocispec.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size}, bundle, spec.PredicateTypeCosignSign, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := repository(t, host, repo)
+	for _, blob := range []struct {
+		d    ocispec.Descriptor
+		data []byte
+	}{{spec.EmptyJSON, spec.EmptyJSON.Data}, {ref.Bundle, bundle}, {ref.Descriptor, ref.Manifest}} {
+		d := ocispec.Descriptor{MediaType: blob.d.MediaType, Digest: blob.d.Digest, Size: blob.d.Size}
+		if ok, _ := r.Exists(ctx, d); ok {
+			continue
+		}
+		if err := r.Push(ctx, d, bytes.NewReader(blob.data)); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

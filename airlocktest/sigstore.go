@@ -39,7 +39,9 @@ type SigstoreBinaries struct {
 // Fulcio's metrics port and the TSA's listen on every interface, so run it in
 // a network namespace with only loopback (scripts/test.sh does).
 type Sigstore struct {
-	Issuer                             *OIDCIssuer
+	// Issuer gives email identities; GitHub gives GitHub Actions workflow
+	// identities (Fulcio's github-workflow issuer type, with its claims).
+	Issuer, GitHub                     *OIDCIssuer
 	FulcioURL, RekorURL, TSAURL, CTURL string
 	// TrustedRoot and SigningConfig are files describing the instance.
 	TrustedRoot, SigningConfig string
@@ -55,13 +57,14 @@ type Sigstore struct {
 func StartSigstore(t testing.TB, bin SigstoreBinaries) *Sigstore {
 	t.Helper()
 	dir := t.TempDir()
-	s := &Sigstore{Issuer: NewOIDCIssuer(t)}
+	s := &Sigstore{Issuer: NewOIDCIssuer(t), GitHub: NewOIDCIssuer(t)}
 	ctKey := writeECKey(t, filepath.Join(dir, "ctlog"))
 	origin := "127.0.0.1/ctlog"
 	fulcioPort, grpcPort, metricsPort, ctPort := freePort(t), freePort(t), freePort(t), freePort(t)
 	s.CTURL = fmt.Sprintf("http://127.0.0.1:%d", ctPort)
 	cfg := filepath.Join(dir, "fulcio.json")
-	writeFile(t, cfg, fmt.Sprintf(`{"OIDCIssuers":{%q:{"IssuerURL":%q,"ClientID":"sigstore","Type":"email"}}}`, s.Issuer.URL, s.Issuer.URL))
+	writeFile(t, cfg, fmt.Sprintf(`{"OIDCIssuers":{%q:{"IssuerURL":%q,"ClientID":"sigstore","Type":"email"},%q:{"IssuerURL":%q,"ClientID":"sigstore","Type":"github-workflow"}}}`,
+		s.Issuer.URL, s.Issuer.URL, s.GitHub.URL, s.GitHub.URL))
 	s.FulcioURL = fmt.Sprintf("http://127.0.0.1:%d", fulcioPort)
 	start(t, dir, "fulcio", bin.Fulcio, "serve", "--host=127.0.0.1", fmt.Sprintf("--port=%d", fulcioPort),
 		"--grpc-host=127.0.0.1", fmt.Sprintf("--grpc-port=%d", grpcPort), fmt.Sprintf("--metrics-port=%d", metricsPort),
@@ -251,4 +254,21 @@ func waitGet(t testing.TB, url string) []byte {
 	}
 	t.Fatalf("%s did not answer: %s", url, last)
 	return nil
+}
+
+// GitHubToken mints a token as GitHub Actions gives one to the workflow
+// .github/workflows/WORKFLOW in repository (owner/name) running on ref:
+// Fulcio issues a certificate for https://github.com/REPO/.github/workflows/WORKFLOW@REF
+// with the GitHub workflow extensions.
+func (s *Sigstore) GitHubToken(t testing.TB, repository, workflow, ref string) string {
+	t.Helper()
+	jobRef := repository + "/.github/workflows/" + workflow + "@" + ref
+	sha := strings.Repeat("ab", 20)
+	owner, _, _ := strings.Cut(repository, "/")
+	return s.GitHub.Token(t, "repo:"+repository+":ref:"+ref, map[string]any{
+		"job_workflow_ref": jobRef, "job_workflow_sha": sha, "workflow_ref": jobRef, "workflow_sha": sha,
+		"sha": sha, "event_name": "push", "repository": repository, "workflow": "release", "ref": ref,
+		"runner_environment": "github-hosted", "repository_id": "1", "repository_owner": owner, "repository_owner_id": "2",
+		"repository_visibility": "public", "run_id": "42", "run_attempt": "1",
+	})
 }
