@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package e2e_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/airlock-dev/airlock/airlocktest"
+	"github.com/airlock-dev/airlock/verify"
+)
+
+// The motivating case: an image signed keylessly by its publisher's release
+// workflow on GitHub Actions, with SLSA provenance. The package proves it
+// offline inside the gap, and the internal registry gets the signatures with
+// the image so cosign (as an admission controller would) verifies them there.
+func TestUpstreamKeylessImageSignaturesTravel(t *testing.T) {
+	cosignBin := tool(t, "cosign")
+	s := sigstore(t)
+	upstream := airlocktest.NewRegistry(t)
+	img := airlocktest.PushImage(t, upstream, "org/images/app", "1.0", "linux/amd64", "linux/arm64")
+	dir := t.TempDir()
+	imageRef := upstream + "/org/images/app@" + img.Digest.String()
+	token := s.GitHubToken(t, "org/images", "release.yaml", "refs/heads/main")
+	if r := run(t, dir, nil, cosignBin, "sign", "--identity-token", token, "--signing-config", s.SigningConfig, "--trusted-root", s.TrustedRoot, "--allow-http-registry", "--yes", imageRef); r.code != 0 {
+		t.Fatalf("cosign sign: %s", r.stderr)
+	}
+	os.WriteFile(filepath.Join(dir, "prov.json"), []byte(`{"buildDefinition":{"buildType":"https://example.com/build"},"runDetails":{"builder":{"id":"https://github.com/org/images"}}}`), 0o644)
+	if r := run(t, dir, nil, cosignBin, "attest", "--identity-token", token, "--signing-config", s.SigningConfig, "--trusted-root", s.TrustedRoot,
+		"--type", "slsaprovenance1", "--predicate", "prov.json", "--allow-http-registry", "--yes", imageRef); r.code != 0 {
+		t.Fatalf("cosign attest: %s", r.stderr)
+	}
+	identity := "https://github.com/org/images/.github/workflows/release.yaml@refs/heads/main"
+	pkg := airlocktest.WritePackage(t, "- ref: "+upstream+"/org/images/app:1.0\nverify:\n"+
+		"  certificateIdentity: "+identity+"\n  certificateOidcIssuer: "+s.GitHub.URL+"\n"+
+		"  githubWorkflowRepository: org/images\n  sourceRepositoryRef: refs/heads/main\n  runnerEnvironment: github-hosted\n"+
+		"  predicateTypes: [https://slsa.dev/provenance/v1]")
+	airlock(t, dir, 0, "create", pkg, "-o", "hello.tar", "--trusted-root", s.TrustedRoot)
+	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "team")
+	airlock(t, dir, 0, "sign", "hello.tar", "--key", "team.key")
+
+	// Inside the gap: offline, the image is re-verified against its recorded policy.
+	r := airlock(t, dir, 0, "verify", "hello.tar", "--offline", "--trusted-root", s.TrustedRoot, "--key", "team.pub", "--insecure-ignore-tlog", "--format", "json")
+	var res verify.Result
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || len(res.Images) != 1 {
+		t.Fatalf("expected one image in the result: %v\n%s", err, r.stdout)
+	}
+	if im := res.Images[0]; !im.Verified || im.Signer != identity || len(im.Attestations) != 1 || im.Attestations[0].PredicateType != "https://slsa.dev/provenance/v1" {
+		t.Fatalf("the image must verify with its signer and attestation: %+v", im)
+	}
+
+	for kind, internal := range registries(t) {
+		t.Run(kind, func(t *testing.T) {
+			airlock(t, dir, 0, "mirror", "hello.tar", "oci://"+internal+"/mirror", "--trusted-root", s.TrustedRoot, "--key", "team.pub", "--insecure-ignore-tlog")
+			mirrored := internal + "/mirror/org/images/app:1.0"
+			id := []string{"--certificate-identity", identity, "--certificate-oidc-issuer", s.GitHub.URL, "--trusted-root", s.TrustedRoot, "--allow-http-registry"}
+			if r := run(t, dir, nil, cosignBin, append([]string{"verify"}, append(id, mirrored)...)...); r.code != 0 {
+				t.Fatalf("cosign verify on the internal registry:\n%s", r.stderr)
+			}
+			if r := run(t, dir, nil, cosignBin, append([]string{"verify-attestation", "--type", "slsaprovenance1"}, append(id, mirrored)...)...); r.code != 0 {
+				t.Fatalf("cosign verify-attestation on the internal registry:\n%s", r.stderr)
+			}
+		})
+	}
+}
+
+// Key-signed images in cosign's legacy tag format keep their tags when mirrored.
+func TestUpstreamLegacyKeySignaturesTravel(t *testing.T) {
+	cosignBin := tool(t, "cosign")
+	upstream := airlocktest.NewRegistry(t)
+	img := airlocktest.PushImage(t, upstream, "vendor/app", "1.0")
+	dir := t.TempDir()
+	env := []string{"COSIGN_PASSWORD=vendor"}
+	if r := run(t, dir, env, cosignBin, "generate-key-pair", "--output-key-prefix", "vendor"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := run(t, dir, env, cosignBin, "sign", "--key", "vendor.key", "--tlog-upload=false", "--use-signing-config=false", "--new-bundle-format=false",
+		"--allow-http-registry", "--yes", upstream+"/vendor/app@"+img.Digest.String()); r.code != 0 {
+		t.Fatalf("cosign sign: %s", r.stderr)
+	}
+	pkg := airlocktest.WritePackage(t, "- ref: "+upstream+"/vendor/app:1.0\nverify:\n  key: keys/vendor.pub\n  insecureIgnoreTlog: true")
+	os.MkdirAll(filepath.Join(pkg, "keys"), 0o755)
+	data, _ := os.ReadFile(filepath.Join(dir, "vendor.pub"))
+	os.WriteFile(filepath.Join(pkg, "keys", "vendor.pub"), data, 0o644)
+	airlock(t, dir, 0, "create", pkg, "-o", "hello.tar")
+	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "team")
+	airlock(t, dir, 0, "sign", "hello.tar", "--key", "team.key")
+	for kind, internal := range registries(t) {
+		t.Run(kind, func(t *testing.T) {
+			airlock(t, dir, 0, "mirror", "hello.tar", "oci://"+internal+"/mirror", "--key", "team.pub", "--insecure-ignore-tlog")
+			if r := run(t, dir, nil, cosignBin, "verify", "--key", "vendor.pub", "--insecure-ignore-tlog", "--allow-http-registry", internal+"/mirror/vendor/app:1.0"); r.code != 0 {
+				t.Fatalf("cosign verify of the mirrored image:\n%s", r.stderr)
+			}
+			if got := airlocktest.Resolve(t, internal, "mirror/vendor/app", strings.Replace(img.Digest.String(), ":", "-", 1)+".sig"); got.Digest == "" {
+				t.Fatal("the legacy .sig tag did not travel")
+			}
+		})
+	}
+}
