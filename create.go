@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/airlock-dev/airlock/archive"
@@ -100,12 +101,12 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 	if err != nil {
 		return nil, fmt.Errorf("build %s: %w", pkg.Metadata.Name, err)
 	}
-	upstream, err := carryUpstream(ctx, pkg, built, store, opts)
+	upstream, err := carryUpstream(ctx, built, store, opts)
 	if err != nil {
 		return nil, err
 	}
 	res := &CreateResult{Name: pkg.Metadata.Name, Version: pkg.Metadata.Version, Root: built.Root}
-	statements, err := statements(ctx, dir, pkg, built, store, started, opts)
+	statements, err := statements(ctx, dir, pkg, built, upstreamSBOMs(upstream), store, started, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +120,7 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 
 // statements writes the provenance and SBOM statements into the store as
 // referrers of the root and returns their descriptors.
-func statements(ctx context.Context, dir string, pkg *definition.Package, built *build.Result, store *build.Store, started time.Time, opts CreateOptions) ([]ocispec.Descriptor, error) {
+func statements(ctx context.Context, dir string, pkg *definition.Package, built *build.Result, sboms map[digest.Digest][]digest.Digest, store *build.Store, started time.Time, opts CreateOptions) ([]ocispec.Descriptor, error) {
 	if opts.NoProvenance && opts.NoSBOM {
 		return nil, nil
 	}
@@ -139,6 +140,7 @@ func statements(ctx context.Context, dir string, pkg *definition.Package, built 
 		b.Dependencies = append(b.Dependencies, attest.Dependency{
 			Kind: c.Kind, Name: c.Name, Component: c.Component,
 			Digest: c.Descriptor.Digest, Size: c.Descriptor.Size, MediaType: c.Descriptor.MediaType,
+			SBOMs: sboms[c.Descriptor.Digest],
 		})
 	}
 	type maker struct {
@@ -174,4 +176,19 @@ func statements(ctx context.Context, dir string, pkg *definition.Package, built 
 		out = append(out, ref.Descriptor)
 	}
 	return out, nil
+}
+
+// upstreamSBOMs maps each image digest to the SBOM attestations carried for
+// it, by the predicate types their listings name.
+func upstreamSBOMs(carried []registry.Referrer) map[digest.Digest][]digest.Digest {
+	out := map[digest.Digest][]digest.Digest{}
+	for _, r := range carried {
+		switch r.Annotations[spec.AnnotationBundlePredicateType] {
+		case attest.PredicateSPDX, attest.PredicateCycloneDX, "https://spdx.dev/Document/v2.3":
+			if r.Subject != "" {
+				out[r.Subject] = append(out[r.Subject], r.Digest)
+			}
+		}
+	}
+	return out
 }

@@ -281,3 +281,52 @@ func ExampleAttest() {
 	// https://spdx.dev/Document true
 	// https://example.com/scan/v1 true
 }
+
+// Images carry their publishers' signatures: verify: blocks are checked at
+// create, the signatures travel in the package, and Verify checks them again
+// offline against the policy the package recorded.
+func ExampleCreate_imagePolicy() {
+	ctx := context.Background()
+	upstream, stop := airlocktest.StartRegistry()
+	defer stop()
+	dir, _ := os.MkdirTemp("", "example-images-*")
+	defer os.RemoveAll(dir)
+	vendor, _ := sign.GenerateKey(nil)
+	vendorSigner, _ := sign.LoadPrivateKey(vendor.PrivateKey, func() ([]byte, error) { return nil, nil })
+	vendorKey, _ := sign.NewKey(vendorSigner)
+	img := airlocktest.PushImage(nopT{}, upstream, "vendor/app", "1.0")
+	airlocktest.SignImage(nopT{}, upstream, "vendor/app", img, vendorKey)
+	os.WriteFile(filepath.Join(dir, "vendor.pub"), vendor.PublicKey, 0o644)
+	os.WriteFile(filepath.Join(dir, "airlock.yaml"), []byte(`apiVersion: airlock.dev/v1alpha1
+kind: Package
+metadata: {name: app, version: 1.0.0}
+components:
+  - name: app
+    images:
+      - ref: `+upstream+`/vendor/app:1.0
+        verify:
+          key: vendor.pub
+          insecureIgnoreTlog: true
+`), 0o644)
+	pkg := filepath.Join(dir, "app.tar")
+	if _, err := airlock.Create(ctx, dir, pkg, airlock.CreateOptions{NoProvenance: true, NoSBOM: true}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	team, _ := sign.GenerateKey(nil)
+	teamSigner, _ := sign.LoadPrivateKey(team.PrivateKey, func() ([]byte, error) { return nil, nil })
+	teamKey, _ := sign.NewKey(teamSigner)
+	airlock.Sign(ctx, pkg, teamKey, airlock.SignOptions{})
+
+	teamPub, _ := policy.KeySigner("team.pub", team.PublicKey)
+	res, err := airlock.Verify(ctx, pkg, airlock.VerifyOptions{
+		Policy:   policy.Policy{Signers: []policy.Signer{teamPub}, InsecureIgnoreTlog: true},
+		Registry: registry.Options{Offline: true},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Images[0].Verified, strings.HasSuffix(res.Images[0].Ref, "/vendor/app:1.0"))
+	// Output: true true
+}

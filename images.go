@@ -132,6 +132,47 @@ func verifyImage(ctx context.Context, src *source, ref string, ip *policy.ImageP
 	return res, carry, nil
 }
 
+// verifyImageOrPlatforms verifies an image; an index its publisher did not
+// sign as a whole verifies when every platform manifest in it does (some
+// publishers sign each platform). It returns the referrers to carry.
+func verifyImageOrPlatforms(ctx context.Context, src *source, ref string, ip *policy.ImagePolicy, v *verify.Verifier, referrersOf func(ocispec.Descriptor) ([]registry.Referrer, error)) (verify.ImageResult, []registry.Referrer, error) {
+	res, carry, err := verifyImage(ctx, src, ref, ip, v)
+	f, failed := verify.AsFailure(err)
+	if !failed || f.Reason != verify.ReasonNoSignature || !isIndex(src.root.MediaType) {
+		return res, carry, err
+	}
+	data, rerr := readBounded(ctx, src.store, src.root, spec.MaxManifestSize)
+	if rerr != nil {
+		return res, nil, rerr
+	}
+	children, cerr := spec.Children(src.root.MediaType, data)
+	if cerr != nil || len(children) == 0 {
+		return res, nil, err
+	}
+	res = verify.ImageResult{Ref: ref, Digest: src.root.Digest.String(), Note: "signed per platform"}
+	for _, child := range children {
+		refs, rerr := referrersOf(child)
+		if rerr != nil {
+			return res, nil, rerr
+		}
+		childSrc := &source{store: src.store, archive: src.archive, remote: src.remote, root: plain(child), referrers: refs}
+		cres, ccarry, cerr := verifyImage(ctx, childSrc, ref+"@"+child.Digest.String(), ip, v)
+		if cerr != nil {
+			return res, nil, err // the index's own failure says what was expected
+		}
+		res.Signer = cres.Signer
+		res.Signatures = append(res.Signatures, cres.Signatures...)
+		res.Attestations = append(res.Attestations, cres.Attestations...)
+		carry = append(carry, ccarry...)
+	}
+	res.Verified = true
+	return res, carry, nil
+}
+
+func isIndex(mediaType string) bool {
+	return mediaType == ocispec.MediaTypeImageIndex || mediaType == spec.MediaTypeDockerManifestList
+}
+
 // imageFailure names the image in a verification failure.
 func imageFailure(ref string, err error) error {
 	if f, ok := verify.AsFailure(err); ok {
@@ -211,7 +252,7 @@ func checkImage(ctx context.Context, src *source, img ocispec.Descriptor, v *ver
 		return verify.ImageResult{Ref: ref, Digest: img.Digest.String()}, err
 	}
 	imgSrc := &source{store: src.store, archive: src.archive, remote: src.remote, root: plain(img), referrers: referrers}
-	r, _, err := verifyImage(ctx, imgSrc, ref, ip, v)
+	r, _, err := verifyImageOrPlatforms(ctx, imgSrc, ref, ip, v, func(d ocispec.Descriptor) ([]registry.Referrer, error) { return src.referrersOf(ctx, d) })
 	return r, err
 }
 
@@ -262,43 +303,67 @@ func (s *source) imageReferrers(ctx context.Context) ([]registry.Referrer, error
 }
 
 // carryUpstream verifies each image that has a policy against its publisher's
-// signatures in its registry, copies the referrers that verified into the
-// build's store, and returns them. The first image that does not verify stops
-// the build with a failure naming it.
-func carryUpstream(ctx context.Context, pkg *definition.Package, built *build.Result, store *build.Store, opts CreateOptions) ([]registry.Referrer, error) {
+// signatures in its registry, several at once with one verifier, copies the
+// referrers that verified into the build's store, and returns them with, per
+// image digest, its carried SBOM attestations. An image that does not verify
+// stops the build with a failure naming it.
+func carryUpstream(ctx context.Context, built *build.Result, store *build.Store, opts CreateOptions) ([]registry.Referrer, error) {
 	v, err := verifier(opts.Trust)
 	if err != nil {
 		return nil, err
 	}
-	var carried []registry.Referrer
+	var images []build.Content
 	for _, c := range built.Contents {
-		if c.Kind != "image" {
-			continue
+		if c.Kind == "image" {
+			images = append(images, c)
 		}
-		ip, err := imagePolicyOf(c.Descriptor, nil)
-		if err != nil || ip == nil {
-			if err == nil && opts.RequireImageSignatures {
-				err = verify.Fail(verify.ReasonImageUnverified, "image %s: expected a verify: block or imagePolicy (--require-image-signatures), found none", c.Name)
-			}
-			if err != nil {
-				return nil, err
-			}
-			continue
-		}
-		src, err := remoteImage(ctx, c.Name, c.Descriptor, opts.Registry)
-		if err != nil {
-			return nil, fmt.Errorf("image %s: %w", c.Name, err)
-		}
-		_, refs, err := verifyImage(ctx, src, c.Name, ip, v)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range refs {
-			if err := oras.CopyGraph(ctx, src.store, store, plain(r.Descriptor), oras.CopyGraphOptions{}); err != nil {
-				return nil, fmt.Errorf("image %s: copy %s: %w", c.Name, r.Digest, err)
-			}
-		}
-		carried = append(carried, refs...)
 	}
-	return carried, nil
+	carried := make([][]registry.Referrer, len(images))
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.SetLimit(runtime.GOMAXPROCS(0))
+	for i, c := range images {
+		eg.Go(func() error {
+			refs, err := carryImage(ctx, c, store, v, opts)
+			carried[i] = refs
+			return err
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	var out []registry.Referrer
+	for _, refs := range carried {
+		out = append(out, refs...)
+	}
+	return out, nil
+}
+
+func carryImage(ctx context.Context, c build.Content, store *build.Store, v *verify.Verifier, opts CreateOptions) ([]registry.Referrer, error) {
+	ip, err := imagePolicyOf(c.Descriptor, nil)
+	if err != nil {
+		return nil, err
+	}
+	if ip == nil {
+		if opts.RequireImageSignatures {
+			return nil, verify.Fail(verify.ReasonImageUnverified, "image %s: expected a verify: block or imagePolicy (--require-image-signatures), found none", c.Name)
+		}
+		return nil, nil
+	}
+	src, err := remoteImage(ctx, c.Name, c.Descriptor, opts.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", c.Name, err)
+	}
+	repo := src.remote.Repository()
+	_, refs, err := verifyImageOrPlatforms(ctx, src, c.Name, ip, v, func(d ocispec.Descriptor) ([]registry.Referrer, error) {
+		return registry.Discover(ctx, repo, plain(d))
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range refs {
+		if err := oras.CopyGraph(ctx, src.store, store, plain(r.Descriptor), oras.CopyGraphOptions{}); err != nil {
+			return nil, fmt.Errorf("image %s: copy %s: %w", c.Name, r.Digest, err)
+		}
+	}
+	return refs, nil
 }

@@ -106,3 +106,27 @@ func TestCreateRefusesImageSignedByAnotherKey(t *testing.T) {
 		t.Fatalf("expected IMAGE_UNVERIFIED, got %v", err)
 	}
 }
+
+// A publisher that signs each platform manifest instead of the index.
+func TestImageSignedPerPlatform(t *testing.T) {
+	ctx := context.Background()
+	vendorKey, _ := newKey(t, "vendor.pub")
+	vendorPub, _ := cryptoutils.MarshalPublicKeyToPEM(vendorKey.GetPublicKey())
+	dir, _ := publisherPackage(t, vendorPub, func(host string) {
+		img := airlocktest.PushImage(t, host, "vendor/app", "1.0", "linux/amd64", "linux/arm64")
+		for _, child := range airlocktest.Children(t, host, "vendor/app", img) {
+			airlocktest.SignImage(t, host, "vendor/app", child, vendorKey)
+		}
+		airlocktest.PushImage(t, host, "team/tool", "2.0")
+	})
+	out := create(t, dir)
+	key, p := newKey(t, "team.pub")
+	airlock.Sign(ctx, out, key, airlock.SignOptions{})
+	res, err := airlock.Verify(ctx, out, airlock.VerifyOptions{Policy: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im := res.Images[0]; !im.Verified || im.Note != "signed per platform" || len(im.Signatures) != 2 {
+		t.Fatalf("expected both platform signatures verified: %+v", im)
+	}
+}

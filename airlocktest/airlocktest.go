@@ -26,6 +26,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote"
 	orasauth "oras.land/oras-go/v2/registry/remote/auth"
 
@@ -257,4 +258,18 @@ func SignImage(t testing.TB, host, repo string, desc ocispec.Descriptor, key *si
 			t.Fatal(err)
 		}
 	}
+}
+
+// Children returns the platform manifests of the index desc in host/repo.
+func Children(t testing.TB, host, repo string, desc ocispec.Descriptor) []ocispec.Descriptor {
+	t.Helper()
+	data, err := content.FetchAll(context.Background(), repository(t, host, repo), desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var index ocispec.Index
+	if err := json.Unmarshal(data, &index); err != nil {
+		t.Fatal(err)
+	}
+	return index.Manifests
 }

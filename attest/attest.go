@@ -41,6 +41,9 @@ type Dependency struct {
 	Size int64
 	// MediaType is its media type in the package.
 	MediaType string
+	// SBOMs are the referrer manifests of the image's own upstream SBOM
+	// attestations that the package carries (images only).
+	SBOMs []digest.Digest
 }
 
 // Build describes one `airlock create`, for provenance and SBOM.

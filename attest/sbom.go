@@ -10,6 +10,7 @@ import (
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
+	"github.com/opencontainers/go-digest"
 	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdx/v2/common"
 	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
@@ -58,6 +59,13 @@ func SPDX(b Build) ([]byte, error) {
 			if d.Kind == "image" {
 				pkg.PrimaryPackagePurpose = "CONTAINER"
 				pkg.PackageExternalReferences = []*spdx.PackageExternalReference{{Category: "PACKAGE-MANAGER", RefType: "purl", Locator: imagePURL(d)}}
+				for _, s := range d.SBOMs {
+					// The image's own SBOM travels in the package as a signed
+					// attestation: a referrer of the image, named by digest.
+					pkg.PackageExternalReferences = append(pkg.PackageExternalReferences, &spdx.PackageExternalReference{
+						Category: "OTHER", RefType: "upstream-sbom-attestation", Locator: UpstreamSBOMLocator(s),
+					})
+				}
 			}
 			doc.Packages = append(doc.Packages, pkg)
 		}
@@ -115,6 +123,13 @@ func CycloneDX(b Build) ([]byte, error) {
 		}
 		if d.Kind == "image" {
 			c.Type, c.PackageURL = cdx.ComponentTypeContainer, imagePURL(d)
+			var refs []cdx.ExternalReference
+			for _, s := range d.SBOMs {
+				refs = append(refs, cdx.ExternalReference{Type: cdx.ERTypeBOM, URL: UpstreamSBOMLocator(s), Comment: "the image's own SBOM attestation, carried in the package"})
+			}
+			if len(refs) > 0 {
+				c.ExternalReferences = &refs
+			}
 		}
 		components = append(components, c)
 	}
@@ -132,3 +147,7 @@ func CycloneDX(b Build) ([]byte, error) {
 func uuidFrom(h string) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
+
+// UpstreamSBOMLocator names an image's SBOM attestation carried in the
+// package: its referrer manifest's digest, as "oci-referrer:sha256:HEX".
+func UpstreamSBOMLocator(d digest.Digest) string { return "oci-referrer:" + d.String() }

@@ -34,11 +34,26 @@ func TestUpstreamKeylessImageSignaturesTravel(t *testing.T) {
 		"--type", "slsaprovenance1", "--predicate", "prov.json", "--allow-http-registry", "--yes", imageRef); r.code != 0 {
 		t.Fatalf("cosign attest: %s", r.stderr)
 	}
+	os.WriteFile(filepath.Join(dir, "sbom.json"), []byte(`{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"app","dataLicense":"CC0-1.0","documentNamespace":"https://example.com/app","creationInfo":{"created":"2026-01-01T00:00:00Z","creators":["Tool: test"]}}`), 0o644)
+	if r := run(t, dir, nil, cosignBin, "attest", "--identity-token", token, "--signing-config", s.SigningConfig, "--trusted-root", s.TrustedRoot,
+		"--type", "spdxjson", "--predicate", "sbom.json", "--allow-http-registry", "--yes", imageRef); r.code != 0 {
+		t.Fatalf("cosign attest (SBOM): %s", r.stderr)
+	}
 	identity := "https://github.com/org/images/.github/workflows/release.yaml@refs/heads/main"
+	// A claim that does not match stops create, naming the image.
+	wrong := airlocktest.WritePackage(t, "- ref: "+upstream+"/org/images/app:1.0\nverify:\n"+
+		"  certificateIdentity: "+identity+"\n  certificateOidcIssuer: "+s.GitHub.URL+"\n  githubWorkflowRepository: evil/images")
+	r0 := airlock(t, dir, 3, "create", wrong, "-o", "wrong.tar", "--trusted-root", s.TrustedRoot)
+	if !strings.Contains(r0.stderr, "IDENTITY_MISMATCH") || !strings.Contains(r0.stderr, "org/images/app:1.0") || !strings.Contains(r0.stderr, `expected githubWorkflowRepository "evil/images", found "org/images"`) {
+		t.Fatalf("expected IDENTITY_MISMATCH naming the image and the claim: %s", r0.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "wrong.tar")); !os.IsNotExist(err) {
+		t.Fatal("a refused create left a file")
+	}
 	pkg := airlocktest.WritePackage(t, "- ref: "+upstream+"/org/images/app:1.0\nverify:\n"+
 		"  certificateIdentity: "+identity+"\n  certificateOidcIssuer: "+s.GitHub.URL+"\n"+
 		"  githubWorkflowRepository: org/images\n  sourceRepositoryRef: refs/heads/main\n  runnerEnvironment: github-hosted\n"+
-		"  predicateTypes: [https://slsa.dev/provenance/v1]")
+		"  predicateTypes: [https://slsa.dev/provenance/v1, https://spdx.dev/Document]")
 	airlock(t, dir, 0, "create", pkg, "-o", "hello.tar", "--trusted-root", s.TrustedRoot)
 	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "team")
 	airlock(t, dir, 0, "sign", "hello.tar", "--key", "team.key")
@@ -49,8 +64,13 @@ func TestUpstreamKeylessImageSignaturesTravel(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || len(res.Images) != 1 {
 		t.Fatalf("expected one image in the result: %v\n%s", err, r.stdout)
 	}
-	if im := res.Images[0]; !im.Verified || im.Signer != identity || len(im.Attestations) != 1 || im.Attestations[0].PredicateType != "https://slsa.dev/provenance/v1" {
-		t.Fatalf("the image must verify with its signer and attestation: %+v", im)
+	if im := res.Images[0]; !im.Verified || im.Signer != identity || len(im.Attestations) != 2 {
+		t.Fatalf("the image must verify with its signer and attestations: %+v", im)
+	}
+	// The package SBOM refers to the image's own SBOM attestation.
+	r = airlock(t, dir, 0, "attestation", "download", "hello.tar", "--type", "https://spdx.dev/Document", "--key", "team.pub", "--insecure-ignore-tlog")
+	if !strings.Contains(r.stdout, "upstream-sbom-attestation") {
+		t.Fatalf("the package SBOM does not refer to the image's SBOM:\n%s", r.stdout)
 	}
 
 	for kind, internal := range registries(t) {

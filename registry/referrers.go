@@ -75,6 +75,8 @@ type Referrer struct {
 	// LegacyTag is set for cosign's tag-based signatures and attestations
 	// ("sha256-<hex>.sig" or ".att"); such manifests have no subject field.
 	LegacyTag string
+	// Subject is the digest the referrer was found for.
+	Subject digest.Digest
 }
 
 // Discover lists the manifests about subject: the referrers API or, on
@@ -87,7 +89,7 @@ func Discover(ctx context.Context, repo *remote.Repository, subject ocispec.Desc
 			if len(out) >= MaxReferrers {
 				return fmt.Errorf("subject %s has more than %d referrers", subject.Digest, MaxReferrers)
 			}
-			out = append(out, Referrer{Descriptor: d})
+			out = append(out, Referrer{Descriptor: d, Subject: subject.Digest})
 		}
 		return nil
 	})
@@ -103,7 +105,7 @@ func Discover(ctx context.Context, repo *remote.Repository, subject ocispec.Desc
 		if err != nil {
 			return nil, fmt.Errorf("resolve %s: %w", tag, err)
 		}
-		out = append(out, Referrer{Descriptor: ocispec.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size}, LegacyTag: tag})
+		out = append(out, Referrer{Descriptor: ocispec.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size}, LegacyTag: tag, Subject: subject.Digest})
 	}
 	return out, nil
 }
