@@ -45,9 +45,7 @@ func ExampleVerify() {
 		fmt.Println(err)
 		return
 	}
-	pair, _ := sign.GenerateKey([]byte("password"))
-	signer, _ := sign.LoadPrivateKey(pair.PrivateKey, func() ([]byte, error) { return []byte("password"), nil })
-	key, _ := sign.NewKey(signer)
+	key, pair := exampleKey()
 	if _, err := airlock.Sign(ctx, out, key, airlock.SignOptions{}); err != nil {
 		fmt.Println(err)
 		return
@@ -128,9 +126,7 @@ func ExamplePush() {
 		fmt.Println(err)
 		return
 	}
-	pair, _ := sign.GenerateKey(nil)
-	signer, _ := sign.LoadPrivateKey(pair.PrivateKey, func() ([]byte, error) { return nil, nil })
-	key, _ := sign.NewKey(signer)
+	key, pair := exampleKey()
 
 	// Signing flags sign an unsigned package on its way out.
 	pushed, err := airlock.Push(ctx, archive, "oci://"+host+"/apps/hello", airlock.PushOptions{Key: key})
@@ -177,9 +173,7 @@ components:
 		fmt.Println(err)
 		return
 	}
-	pair, _ := sign.GenerateKey(nil)
-	signer, _ := sign.LoadPrivateKey(pair.PrivateKey, func() ([]byte, error) { return nil, nil })
-	key, _ := sign.NewKey(signer)
+	key, pair := exampleKey()
 	airlock.Sign(ctx, archive, key, airlock.SignOptions{})
 
 	team, _ := policy.KeySigner("team.pub", pair.PublicKey)
@@ -190,6 +184,15 @@ components:
 	}
 	fmt.Println(strings.TrimPrefix(res.Images[0].Destination, internal))
 	// Output: /apps/library/app:1.0
+}
+
+// exampleKey generates a signing key and returns it with its key pair (for
+// the public key), as `airlock key generate` would.
+func exampleKey() (*sign.Key, *sign.KeyPair) {
+	pair, _ := sign.GenerateKey(nil)
+	signer, _ := sign.LoadPrivateKey(pair.PrivateKey, func() ([]byte, error) { return nil, nil })
+	key, _ := sign.NewKey(signer)
+	return key, pair
 }
 
 // nopT lets an Example use airlocktest helpers; any failure panics.
@@ -255,9 +258,7 @@ func ExampleAttest() {
 		fmt.Println(err)
 		return
 	}
-	pair, _ := sign.GenerateKey(nil)
-	signer, _ := sign.LoadPrivateKey(pair.PrivateKey, func() ([]byte, error) { return nil, nil })
-	key, _ := sign.NewKey(signer)
+	key, pair := exampleKey()
 	airlock.Sign(ctx, pkg, key, airlock.SignOptions{}) // signs the package, its provenance and its SBOM
 	if _, err := airlock.Attest(ctx, pkg, "https://example.com/scan/v1", []byte(`{"result":"pass"}`), key, airlock.AttestOptions{}); err != nil {
 		fmt.Println(err)
@@ -291,9 +292,7 @@ func ExampleCreate_imagePolicy() {
 	defer stop()
 	dir, _ := os.MkdirTemp("", "example-images-*")
 	defer os.RemoveAll(dir)
-	vendor, _ := sign.GenerateKey(nil)
-	vendorSigner, _ := sign.LoadPrivateKey(vendor.PrivateKey, func() ([]byte, error) { return nil, nil })
-	vendorKey, _ := sign.NewKey(vendorSigner)
+	vendorKey, vendor := exampleKey()
 	img := airlocktest.PushImage(nopT{}, upstream, "vendor/app", "1.0")
 	airlocktest.SignImage(nopT{}, upstream, "vendor/app", img, vendorKey)
 	os.WriteFile(filepath.Join(dir, "vendor.pub"), vendor.PublicKey, 0o644)
@@ -313,9 +312,7 @@ components:
 		fmt.Println(err)
 		return
 	}
-	team, _ := sign.GenerateKey(nil)
-	teamSigner, _ := sign.LoadPrivateKey(team.PrivateKey, func() ([]byte, error) { return nil, nil })
-	teamKey, _ := sign.NewKey(teamSigner)
+	teamKey, team := exampleKey()
 	airlock.Sign(ctx, pkg, teamKey, airlock.SignOptions{})
 
 	teamPub, _ := policy.KeySigner("team.pub", team.PublicKey)
