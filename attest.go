@@ -44,6 +44,7 @@ func Attest(ctx context.Context, target, predicateType string, predicate []byte,
 		if _, err := src.archive.Check(ctx, archive.CheckOptions{}); err != nil {
 			return ocispec.Descriptor{}, classify(err)
 		}
+		src.store = src.archive.Checked()
 	}
 	st, err := attest.Statement(src.root.Digest, predicateType, predicate)
 	if err != nil {

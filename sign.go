@@ -60,6 +60,7 @@ func Sign(ctx context.Context, target string, key *sign.Key, opts SignOptions) (
 	if _, err := src.archive.Check(ctx, archive.CheckOptions{}); err != nil {
 		return nil, classify(err)
 	}
+	src.store = src.archive.Checked() // checked once: the rewrite need not hash again
 	added, kept, res, err := signAll(ctx, src, key, opts)
 	if err != nil {
 		return nil, err

@@ -296,3 +296,23 @@ func (vr *verifyingReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// Checked returns the archive as a store that serves blobs without hashing
+// them again, for a caller that has just run [Reader.Check] and rewrites the
+// archive (sign, attest): each blob is then read once more, not hashed twice.
+// A blob changed on disk since Check is caught by the next verification.
+func (r *Reader) Checked() content.ReadOnlyStorage { return checked{r} }
+
+type checked struct{ r *Reader }
+
+func (c checked) Exists(ctx context.Context, desc ocispec.Descriptor) (bool, error) {
+	return c.r.Exists(ctx, desc)
+}
+
+func (c checked) Fetch(_ context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	sr, err := c.r.FetchUnverified(desc)
+	if err != nil {
+		return nil, err
+	}
+	return io.NopCloser(sr), nil
+}
