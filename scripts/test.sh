@@ -21,7 +21,7 @@ go vet ./...
 # loopback: listeners stay private and any attempt to reach out fails at once.
 go test -count=1 $(go list ./... | grep -v /e2e$)
 go test -c -o "$tools/../e2e.test" ./e2e
-if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v ip >/dev/null; then
   (cd e2e && unshare -n sh -c 'ip link set lo up && exec "$0" -test.count=1' "$tools/../e2e.test")
 else
   (cd e2e && "$tools/../e2e.test" -test.count=1)
