@@ -18,7 +18,8 @@ step() { printf '\n$ %s\n' "$*"; "$@"; }
 step ./airlock create "$repo/examples/hello" -o hello.tar
 step ./airlock key generate --output-key-prefix team
 step ./airlock sign hello.tar --key team.key
-step ./airlock verify hello.tar --key team.pub --insecure-ignore-tlog
+step ./airlock verify hello.tar --key team.pub --insecure-ignore-tlog \
+  --predicate-type https://slsa.dev/provenance/v1 --predicate-type https://spdx.dev/Document
 step ./airlock inspect hello.tar
 
 printf '\n# Tamper: change one byte of files/hello.txt inside the archive.\n'
@@ -28,7 +29,8 @@ i = data.index(b"Hello from")
 open("hello.tar", "wb").write(data[:i] + b"J" + data[i + 1:])
 PY
 set +e
-step ./airlock verify hello.tar --key team.pub --insecure-ignore-tlog
+step ./airlock verify hello.tar --key team.pub --insecure-ignore-tlog \
+  --predicate-type https://slsa.dev/provenance/v1 --predicate-type https://spdx.dev/Document
 code=$?
 set -e
 if [ "$code" -ne 3 ]; then
