@@ -94,8 +94,10 @@ func Statement(subject digest.Digest, predicateType string, predicate []byte) ([
 
 // Parsed is the part of a statement a verifier reports.
 type Parsed struct {
+	// PredicateType is the statement's predicate type.
 	PredicateType string `json:"predicateType"`
-	Subject       []struct {
+	// Subject lists what the statement is about.
+	Subject []struct {
 		Name   string            `json:"name"`
 		Digest map[string]string `json:"digest"`
 	} `json:"subject"`

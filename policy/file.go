@@ -28,10 +28,14 @@ var ErrInvalidFile = errors.New("invalid policy")
 
 // File is a policy file (YAML); docs/policy.md describes it.
 type File struct {
-	APIVersion   string            `yaml:"apiVersion"`
-	Kind         string            `yaml:"kind"`
-	Threshold    int               `yaml:"threshold,omitempty"`
-	Signers      []SignerSpec      `yaml:"signers"`
+	// APIVersion and Kind must be FileAPIVersion and FileKind.
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	// Threshold is how many distinct signers must sign (default 1).
+	Threshold int `yaml:"threshold,omitempty"`
+	// Signers are the accepted signers.
+	Signers []SignerSpec `yaml:"signers"`
+	// Attestations are the required attestations.
 	Attestations []AttestationSpec `yaml:"attestations,omitempty"`
 }
 
@@ -69,6 +73,7 @@ type SignerSpec struct {
 
 // AttestationSpec requires an attestation in a policy file.
 type AttestationSpec struct {
+	// PredicateType is the required type, exactly; Signers who may sign it.
 	PredicateType string       `yaml:"predicateType"`
 	Signers       []SignerSpec `yaml:"signers,omitempty"`
 }
@@ -208,9 +213,12 @@ func keyIDOf(pemData []byte) string {
 // signers (any one suffices) and the attestations required beside the
 // signature. A package records it, with keys inline, for each image.
 type ImagePolicy struct {
-	Signers            []SignerSpec `yaml:"signers" json:"signers"`
-	PredicateTypes     []string     `yaml:"predicateTypes,omitempty" json:"predicateTypes,omitempty"`
-	InsecureIgnoreTlog bool         `yaml:"insecureIgnoreTlog,omitempty" json:"insecureIgnoreTlog,omitempty"`
+	// Signers are the accepted publishers (any one suffices).
+	Signers []SignerSpec `yaml:"signers" json:"signers"`
+	// PredicateTypes are the attestations required beside the signature;
+	// InsecureIgnoreTlog accepts key signatures without a log entry.
+	PredicateTypes     []string `yaml:"predicateTypes,omitempty" json:"predicateTypes,omitempty"`
+	InsecureIgnoreTlog bool     `yaml:"insecureIgnoreTlog,omitempty" json:"insecureIgnoreTlog,omitempty"`
 }
 
 // Policy turns an image policy into a Policy (key paths relative to dir).

@@ -73,12 +73,15 @@ func githubToken(ctx context.Context, reqURL, bearer string, client *http.Client
 // TokenClaims are the claims of an identity token airlock checks before
 // sending it to Fulcio (which verifies its signature).
 type TokenClaims struct {
-	Issuer    string          `json:"iss"`
-	Subject   string          `json:"sub"`
-	Email     string          `json:"email"`
-	Audience  json.RawMessage `json:"aud"`
-	Expiry    int64           `json:"exp"`
-	NotBefore int64           `json:"nbf"`
+	// Issuer, Subject and Email identify who the token is for.
+	Issuer  string `json:"iss"`
+	Subject string `json:"sub"`
+	Email   string `json:"email"`
+	// Audience must include "sigstore".
+	Audience json.RawMessage `json:"aud"`
+	// Expiry and NotBefore bound the token's validity (Unix seconds).
+	Expiry    int64 `json:"exp"`
+	NotBefore int64 `json:"nbf"`
 }
 
 // CheckIDToken reads an OIDC identity token's claims and refuses one that is

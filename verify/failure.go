@@ -66,6 +66,7 @@ type Failure struct {
 	Err error
 }
 
+// Error says the reason, what was expected and what was found.
 func (f *Failure) Error() string {
 	if f.Err != nil {
 		return fmt.Sprintf("verification failed: %s: %s: %v", f.Reason, f.Message, f.Err)
@@ -73,6 +74,7 @@ func (f *Failure) Error() string {
 	return fmt.Sprintf("verification failed: %s: %s", f.Reason, f.Message)
 }
 
+// Unwrap returns the underlying cause.
 func (f *Failure) Unwrap() error { return f.Err }
 
 // Fail returns a *Failure with a formatted message.

@@ -44,6 +44,7 @@ type FieldError struct {
 	Msg  string
 }
 
+// Error says which field and what is wrong with it.
 func (e *FieldError) Error() string { return FieldName(e.Path) + ": " + e.Msg }
 
 // Field returns a *FieldError for path.
