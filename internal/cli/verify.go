@@ -81,6 +81,18 @@ func printResult(w io.Writer, res *verify.Result) {
 	for _, c := range res.Checks {
 		fmt.Fprintf(w, "  %-17s %-8s %s\n", c.Name, marks[c.Status], c.Detail)
 	}
+	for _, im := range res.Images {
+		status, detail := "ok", "signed by "+im.Signer
+		switch {
+		case im.Note != "" && !im.Verified:
+			status, detail = "skipped", im.Note
+		case !im.Verified:
+			status, detail = "FAILED", "not verified"
+		case im.Note != "":
+			detail += " (" + im.Note + ")"
+		}
+		fmt.Fprintf(w, "  %-17s %-8s %s %s: %s\n", "image", status, im.Ref, im.Digest, detail)
+	}
 	if res.Verified {
 		fmt.Fprintf(w, "VERIFIED: %s %s (%s)\n", res.Package.Name, res.Package.Version, res.Package.Digest)
 		return
