@@ -3,19 +3,18 @@
 
 // Package airlock carries software into air-gapped networks without losing
 // supply-chain integrity. Its functions are the verbs of the airlock command:
-// [Create] builds a package from a definition, [Sign] signs it, [Verify]
-// checks it against a policy, and [Inspect] shows what is inside. Each takes
-// a context first and an options struct whose zero value works; the command
-// line only maps flags onto these options.
+// [Create] builds a package from a definition, [Sign] and [Attest] sign it
+// and attest to it, [Push], [Pull] and [Mirror] move it through registries,
+// [Verify] checks it against a policy, and [Inspect] shows what is inside.
+// Each takes a context first and an options struct whose zero value works;
+// the command line only maps flags onto these options.
 //
-// A TARGET is a package archive's path. Registry targets (oci://) arrive with
-// push and pull.
+// A TARGET is a package archive's path or oci://REGISTRY/REPO[:TAG|@DIGEST].
 package airlock
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -27,18 +26,6 @@ import (
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/verify"
 )
-
-// ErrUnsupportedTarget is returned for a TARGET this release cannot open.
-var ErrUnsupportedTarget = errors.New("unsupported target")
-
-// openArchive opens a TARGET that must be an archive path.
-func openArchive(target string) (*archive.Reader, error) {
-	if strings.HasPrefix(target, "oci://") {
-		return nil, fmt.Errorf("%s: %w: registry targets are not supported by this release; pass an archive path", target, ErrUnsupportedTarget)
-	}
-	r, err := archive.Open(target)
-	return r, classify(err)
-}
 
 // classify turns the archive package's integrity errors into verification
 // failures with their reasons; other errors (I/O) stay as they are, meaning

@@ -88,9 +88,6 @@ func (r *Reader) Close() error { return r.f.Close() }
 // Index returns the archive's index.json.
 func (r *Reader) Index() ocispec.Index { return r.index }
 
-// Blobs returns the number of blobs the archive holds.
-func (r *Reader) Blobs() int { return len(r.blobs) }
-
 func (r *Reader) scan() error {
 	info, err := r.f.Stat()
 	if err != nil {

@@ -76,16 +76,6 @@ func (s *Store) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.ReadClos
 	return verified(r, desc, s.Progress), nil
 }
 
-// FetchManifest reads a manifest, bounded and checked.
-func (s *Store) FetchManifest(ctx context.Context, desc ocispec.Descriptor) ([]byte, error) {
-	rc, err := s.Fetch(ctx, desc)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	return io.ReadAll(rc)
-}
-
 // verified wraps rc so that its last Read fails unless the content matched desc.
 func verified(rc io.ReadCloser, desc ocispec.Descriptor, progress func(ocispec.Descriptor, int)) io.ReadCloser {
 	return &verifyingReadCloser{vr: content.NewVerifyReader(rc, desc), rc: rc, desc: desc, progress: progress}
