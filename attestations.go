@@ -9,7 +9,6 @@ import (
 
 	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/spec"
-	"github.com/airlock-dev/airlock/trust"
 	"github.com/airlock-dev/airlock/verify"
 )
 
@@ -39,11 +38,7 @@ func (s *source) attestations(ctx context.Context, want func(predicateType strin
 
 // checkAttestations checks the policy's required attestations (and reports
 // every attestation present), recording the outcome in res.
-func checkAttestations(ctx context.Context, src *source, p policy.Policy, tm *trust.Material, res *verify.Result) error {
-	v, err := verifier(tm)
-	if err != nil {
-		return err
-	}
+func checkAttestations(ctx context.Context, src *source, p policy.Policy, v *verify.Verifier, res *verify.Result) error {
 	atts, unsigned, err := src.attestations(ctx, func(string) bool { return true })
 	if err != nil {
 		return err

@@ -60,12 +60,9 @@ func Pull(ctx context.Context, target, output string, opts PullOptions) (*verify
 	if opts.InsecureSkipVerify {
 		res.Package = src.info()
 		res.AddCheck("signature", verify.StatusSkipped, "--insecure: the signature was not verified")
-	} else if err := verifySignatures(ctx, src, opts.Policy, opts.Trust, res); err != nil {
-		return res, finish(res, err, "signature")
-	} else if err := checkAttestations(ctx, src, opts.Policy, opts.Trust, res); err != nil {
-		return res, finish(res, err, "attestation")
-	} else if err := checkImagesWith(ctx, src, VerifyOptions{Trust: opts.Trust, ImagePolicy: opts.ImagePolicy, RequireImageSignatures: opts.RequireImageSignatures}, res); err != nil {
-		return res, finish(res, err, "images")
+	} else if check, err := checkPackage(ctx, src, VerifyOptions{Policy: opts.Policy, Trust: opts.Trust,
+		ImagePolicy: opts.ImagePolicy, RequireImageSignatures: opts.RequireImageSignatures}, res); err != nil {
+		return res, finish(res, err, check)
 	}
 	imageRefs, err := src.imageReferrers(ctx)
 	if err != nil {

@@ -53,14 +53,8 @@ func Verify(ctx context.Context, target string, opts VerifyOptions) (*verify.Res
 		return res, finish(res, err, "layout")
 	}
 	defer src.Close()
-	if err := verifySignatures(ctx, src, opts.Policy, opts.Trust, res); err != nil {
-		return res, finish(res, err, "signature")
-	}
-	if err := checkAttestations(ctx, src, opts.Policy, opts.Trust, res); err != nil {
-		return res, finish(res, err, "attestation")
-	}
-	if err := checkImagesWith(ctx, src, opts, res); err != nil {
-		return res, finish(res, err, "images")
+	if check, err := checkPackage(ctx, src, opts, res); err != nil {
+		return res, finish(res, err, check)
 	}
 	if src.archive != nil {
 		g, err := src.archive.Check(ctx, archive.CheckOptions{Concurrency: opts.Concurrency})
@@ -84,14 +78,10 @@ func newResult(target string) *verify.Result {
 
 // verifySignatures checks the root's signatures against the policy and
 // records the outcome in res.
-func verifySignatures(ctx context.Context, src *source, p policy.Policy, tm *trust.Material, res *verify.Result) error {
+func verifySignatures(ctx context.Context, src *source, p policy.Policy, v *verify.Verifier, res *verify.Result) error {
 	res.Package = src.info()
 	res.AddCheck("package", verify.StatusPassed, fmt.Sprintf("%s %s, root %s", res.Package.Name, res.Package.Version, res.Package.Digest))
 	sigs, err := src.signatures(ctx)
-	if err != nil {
-		return err
-	}
-	v, err := verifier(tm)
 	if err != nil {
 		return err
 	}
@@ -139,11 +129,22 @@ func addSignatureChecks(res *verify.Result, s verify.SignatureResult) {
 	}
 }
 
-// checkImagesWith re-verifies the package's images as opts say.
-func checkImagesWith(ctx context.Context, src *source, opts VerifyOptions, res *verify.Result) error {
+// checkPackage verifies what needs none of the package's content, with one
+// verifier: the root's signatures, the required attestations, and the images'
+// publishers' signatures. On failure it returns the name of the failed check.
+func checkPackage(ctx context.Context, src *source, opts VerifyOptions, res *verify.Result) (string, error) {
 	v, err := verifier(opts.Trust)
 	if err != nil {
-		return err
+		return "signature", err
 	}
-	return checkImages(ctx, src, v, opts.ImagePolicy, opts.RequireImageSignatures, res)
+	if err := verifySignatures(ctx, src, opts.Policy, v, res); err != nil {
+		return "signature", err
+	}
+	if err := checkAttestations(ctx, src, opts.Policy, v, res); err != nil {
+		return "attestation", err
+	}
+	if err := checkImages(ctx, src, v, opts.ImagePolicy, opts.RequireImageSignatures, res); err != nil {
+		return "images", err
+	}
+	return "", nil
 }
