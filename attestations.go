@@ -128,22 +128,29 @@ func ListAttestations(ctx context.Context, target string, opts InspectOptions) (
 // requires (opts.Policy.Attestations, at least one), fetching only the
 // referrers and bundles it needs: never the package's content.
 func VerifyAttestations(ctx context.Context, target string, opts VerifyOptions) (*verify.Result, error) {
+	res, _, err := verifyAttestations(ctx, target, opts)
+	return res, err
+}
+
+// verifyAttestations is VerifyAttestations, also returning the attestations
+// it fetched.
+func verifyAttestations(ctx context.Context, target string, opts VerifyOptions) (*verify.Result, []verify.Attestation, error) {
 	res := newResult(target)
 	if err := opts.Policy.Validate(); err != nil {
-		return res, err
+		return res, nil, err
 	}
 	if len(opts.Policy.Attestations) == 0 {
-		return res, fmt.Errorf("attestation verify: pass --predicate-type (or a policy file's attestations:) to say which attestations to verify")
+		return res, nil, fmt.Errorf("attestation verify: pass --predicate-type (or a policy file's attestations:) to say which attestations to verify")
 	}
 	src, err := openSource(ctx, target, opts.Registry)
 	if err != nil {
-		return res, finish(res, err, "package")
+		return res, nil, finish(res, err, "package")
 	}
 	defer src.Close()
 	res.Package = src.info()
 	v, err := verifier(opts.Trust)
 	if err != nil {
-		return res, err
+		return res, nil, err
 	}
 	wanted := map[string]bool{}
 	for _, r := range opts.Policy.Attestations {
@@ -151,19 +158,19 @@ func VerifyAttestations(ctx context.Context, target string, opts VerifyOptions) 
 	}
 	atts, unsigned, err := src.attestations(ctx, func(pt string) bool { return wanted[pt] || pt == "" })
 	if err != nil {
-		return res, finish(res, err, "attestation")
+		return res, nil, finish(res, err, "attestation")
 	}
 	results, err := v.Attestations(src.root.Digest, atts, unsigned, opts.Policy)
 	res.Attestations = append(res.Attestations, results...)
 	if err != nil {
-		return res, finish(res, err, "attestation")
+		return res, atts, finish(res, err, "attestation")
 	}
 	for _, a := range results {
 		if a.Verified && a.Required {
 			res.AddCheck("attestation", verify.StatusPassed, fmt.Sprintf("%s signed by %s (%s)", a.PredicateType, signerOf(a.SignatureResult), a.Source))
 		}
 	}
-	return res, finish(res, nil, "")
+	return res, atts, finish(res, nil, "")
 }
 
 // DownloadAttestation returns, from the package at target, the statement of
@@ -178,16 +185,7 @@ func DownloadAttestation(ctx context.Context, target, predicateType string, raw 
 		}
 	}
 	opts.Policy = p
-	res, err := VerifyAttestations(ctx, target, opts)
-	if err != nil {
-		return nil, err
-	}
-	src, err := openSource(ctx, target, opts.Registry)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	atts, _, err := src.attestations(ctx, func(pt string) bool { return pt == predicateType || pt == "" })
+	res, atts, err := verifyAttestations(ctx, target, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -204,5 +202,5 @@ func DownloadAttestation(ctx context.Context, target, predicateType string, raw 
 			}
 		}
 	}
-	return nil, fmt.Errorf("attestation %s: verified, then not found again at %s", predicateType, target)
+	return nil, fmt.Errorf("attestation %s verified but its bundle is not among those fetched from %s", predicateType, target)
 }
