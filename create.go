@@ -124,17 +124,13 @@ func statements(ctx context.Context, dir string, pkg *definition.Package, built 
 	if opts.NoProvenance && opts.NoSBOM {
 		return nil, nil
 	}
-	def, err := os.ReadFile(filepath.Join(dir, definition.FileName))
-	if err != nil {
-		return nil, err
-	}
 	finished := time.Now()
 	if !opts.Created.IsZero() {
 		started, finished = opts.Created, opts.Created
 	}
 	b := attest.Build{
 		Name: pkg.Metadata.Name, Version: pkg.Metadata.Version, Description: pkg.Metadata.Description,
-		Root: built.Root.Digest, Definition: def, Started: started, Finished: finished, Env: opts.Env,
+		Root: built.Root.Digest, Definition: pkg.Source, Started: started, Finished: finished, Env: opts.Env,
 	}
 	for _, c := range built.Contents {
 		b.Dependencies = append(b.Dependencies, attest.Dependency{

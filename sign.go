@@ -6,7 +6,6 @@ package airlock
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/airlock-dev/airlock/archive"
 	"github.com/airlock-dev/airlock/attest"
+	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/sign"
@@ -225,7 +225,7 @@ func selfCheck(subject digest.Digest, bundle []byte, key *sign.Key) error {
 // unencrypted PEM) and returns a signing key. password is called only for an
 // encrypted key.
 func LoadKey(path string, password sign.PasswordFunc) (*sign.Key, error) {
-	data, err := os.ReadFile(path)
+	data, err := limited.ReadFile(path, policy.MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("read key: %w", err)
 	}

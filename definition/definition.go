@@ -48,6 +48,8 @@ type Package struct {
 	ImagePolicy *ImageVerify `yaml:"imagePolicy,omitempty"`
 	// Components are built in order, each into one manifest of the package.
 	Components []Component `yaml:"components"`
+	// Source is the definition's bytes as read (for provenance).
+	Source []byte `yaml:"-"`
 }
 
 // Metadata names and describes a package.
@@ -162,5 +164,6 @@ func Parse(name string, data []byte) (*Package, error) {
 	if err := pkg.validate(); err != nil {
 		return nil, yamlfile.Locate(name, data, err, ErrInvalid)
 	}
+	pkg.Source = data
 	return &pkg, nil
 }

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 
 	"oras.land/oras-go/v2/registry"
@@ -30,11 +29,15 @@ import (
 	"oras.land/oras-go/v2/registry/remote/credentials"
 	"oras.land/oras-go/v2/registry/remote/retry"
 
+	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/spec"
 )
 
 // Scheme prefixes a registry target.
 const Scheme = "oci://"
+
+// maxCAFile bounds --registry-ca-file.
+const maxCAFile = 1 << 20
 
 // ErrTarget marks a malformed registry target.
 var ErrTarget = errors.New("invalid registry target")
@@ -130,7 +133,7 @@ func HTTPClient(opts Options) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.InsecureSkipTLSVerify} //nolint:gosec // the user asked, by a flag named so
 	if opts.CAFile != "" {
-		pemData, err := os.ReadFile(opts.CAFile)
+		pemData, err := limited.ReadFile(opts.CAFile, maxCAFile)
 		if err != nil {
 			return nil, fmt.Errorf("--registry-ca-file: %w", err)
 		}

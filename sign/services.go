@@ -7,12 +7,16 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
+
+	"github.com/airlock-dev/airlock/internal/limited"
 )
+
+// maxSigningConfig bounds a signing config file: real ones are a few KiB.
+const maxSigningConfig = 1 << 20
 
 // DetectRekorVersion asks a Rekor which API it speaks: Rekor v1 answers
 // GET /api/v1/log with the log's state; Rekor v2 does not serve it.
@@ -38,7 +42,7 @@ func DetectRekorVersion(ctx context.Context, base string) (uint32, error) {
 // config (v0.2) file: the first valid Fulcio, Rekor and TSA, with Rekor's API
 // version. Services already set in opts are kept.
 func FromSigningConfig(path string, opts Options) (Options, error) {
-	data, err := os.ReadFile(path)
+	data, err := limited.ReadFile(path, maxSigningConfig)
 	if err != nil {
 		return opts, fmt.Errorf("--signing-config: %w", err)
 	}

@@ -10,12 +10,13 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
+
+	"github.com/airlock-dev/airlock/internal/limited"
 )
 
 // cosign's environment variables naming trust material.
@@ -38,14 +39,11 @@ func fromEnv(lookup func(string) (string, bool)) (*root.TrustedRoot, []crypto.Pu
 			return nil, nil
 		}
 		set = append(set, name)
-		info, err := os.Stat(path)
+		data, err := limited.ReadFile(path, maxEnvFile)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		if info.Size() > maxEnvFile {
-			return nil, fmt.Errorf("%s=%s: %d bytes, more than the %d allowed", name, path, info.Size(), maxEnvFile)
-		}
-		return os.ReadFile(path)
+		return data, nil
 	}
 	var cas []root.CertificateAuthority
 	var tsas []root.TimestampingAuthority

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/airlock-dev/airlock"
+	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/trust"
@@ -102,7 +103,7 @@ func (f *policyFlags) policy() (policy.Policy, error) {
 		}
 	}
 	for _, path := range f.keys {
-		data, err := os.ReadFile(path)
+		data, err := limited.ReadFile(path, policy.MaxFileSize)
 		if err != nil {
 			return p, fmt.Errorf("--key: %w", err)
 		}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/airlock-dev/airlock/internal/limited"
+	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/sign"
 	"github.com/airlock-dev/airlock/trust"
 )
@@ -94,7 +96,7 @@ func (f *signingFlags) options(cmd *cobra.Command) (*sign.Key, sign.Options, err
 // one in the environment.
 func (f *signingFlags) token(cmd *cobra.Command) (string, error) {
 	if f.identityToken != "" {
-		if data, err := os.ReadFile(f.identityToken); err == nil {
+		if data, err := limited.ReadFile(f.identityToken, policy.MaxFileSize); err == nil {
 			return strings.TrimSpace(string(data)), nil
 		}
 		return f.identityToken, nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/trust"
 )
@@ -40,7 +41,7 @@ func (f *tufFlags) register(cmd *cobra.Command) {
 func (f *tufFlags) options() (trust.TUFOptions, error) {
 	opts := trust.TUFOptions{Dir: f.dir}
 	if f.root != "" {
-		data, err := os.ReadFile(f.root)
+		data, err := limited.ReadFile(f.root, trust.MaxRootSize)
 		if err != nil {
 			return opts, fmt.Errorf("--tuf-root: %w", err)
 		}
