@@ -106,7 +106,7 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 		return nil, err
 	}
 	res := &CreateResult{Name: pkg.Metadata.Name, Version: pkg.Metadata.Version, Root: built.Root}
-	statements, err := statements(ctx, dir, pkg, built, upstreamSBOMs(upstream), store, started, opts)
+	statements, err := statements(ctx, pkg, built, upstreamSBOMs(upstream), store, started, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 
 // statements writes the provenance and SBOM statements into the store as
 // referrers of the root and returns their descriptors.
-func statements(ctx context.Context, dir string, pkg *definition.Package, built *build.Result, sboms map[digest.Digest][]digest.Digest, store *build.Store, started time.Time, opts CreateOptions) ([]ocispec.Descriptor, error) {
+func statements(ctx context.Context, pkg *definition.Package, built *build.Result, sboms map[digest.Digest][]digest.Digest, store *build.Store, started time.Time, opts CreateOptions) ([]ocispec.Descriptor, error) {
 	if opts.NoProvenance && opts.NoSBOM {
 		return nil, nil
 	}
