@@ -286,7 +286,11 @@ func checkClaims(id *policy.Identity, vr *sgverify.VerificationResult) error {
 	}
 	ext := vr.Signature.Certificate.Extensions
 	for claim, m := range id.Claims {
-		found := claimValue(ext, claim)
+		value, known := claimValues[claim]
+		if !known {
+			return Fail(ReasonIdentityMismatch, "expected a known claim, found %q", claim)
+		}
+		found := value(ext)
 		if !m.Matches(found) {
 			return Fail(ReasonIdentityMismatch, "expected %s %s, found %q", claim, m, found)
 		}
@@ -294,30 +298,18 @@ func checkClaims(id *policy.Identity, vr *sgverify.VerificationResult) error {
 	return nil
 }
 
-func claimValue(e certificate.Extensions, c policy.Claim) string {
-	switch c {
-	case policy.ClaimGitHubWorkflowTrigger:
-		return e.GithubWorkflowTrigger
-	case policy.ClaimGitHubWorkflowSHA:
-		return e.GithubWorkflowSHA
-	case policy.ClaimGitHubWorkflowName:
-		return e.GithubWorkflowName
-	case policy.ClaimGitHubWorkflowRepository:
-		return e.GithubWorkflowRepository
-	case policy.ClaimGitHubWorkflowRef:
-		return e.GithubWorkflowRef
-	case policy.ClaimSourceRepository:
-		return e.SourceRepositoryURI
-	case policy.ClaimSourceRepositoryRef:
-		return e.SourceRepositoryRef
-	case policy.ClaimSourceRepositoryDigest:
-		return e.SourceRepositoryDigest
-	case policy.ClaimBuildSignerURI:
-		return e.BuildSignerURI
-	case policy.ClaimRunnerEnvironment:
-		return e.RunnerEnvironment
-	}
-	return ""
+// claimValues reads each claim a policy can name from a verified certificate.
+var claimValues = map[policy.Claim]func(certificate.Extensions) string{
+	policy.ClaimGitHubWorkflowTrigger:    func(e certificate.Extensions) string { return e.GithubWorkflowTrigger },
+	policy.ClaimGitHubWorkflowSHA:        func(e certificate.Extensions) string { return e.GithubWorkflowSHA },
+	policy.ClaimGitHubWorkflowName:       func(e certificate.Extensions) string { return e.GithubWorkflowName },
+	policy.ClaimGitHubWorkflowRepository: func(e certificate.Extensions) string { return e.GithubWorkflowRepository },
+	policy.ClaimGitHubWorkflowRef:        func(e certificate.Extensions) string { return e.GithubWorkflowRef },
+	policy.ClaimSourceRepository:         func(e certificate.Extensions) string { return e.SourceRepositoryURI },
+	policy.ClaimSourceRepositoryRef:      func(e certificate.Extensions) string { return e.SourceRepositoryRef },
+	policy.ClaimSourceRepositoryDigest:   func(e certificate.Extensions) string { return e.SourceRepositoryDigest },
+	policy.ClaimBuildSignerURI:           func(e certificate.Extensions) string { return e.BuildSignerURI },
+	policy.ClaimRunnerEnvironment:        func(e certificate.Extensions) string { return e.RunnerEnvironment },
 }
 
 func knownHint(p policy.Policy, hint string) bool {
