@@ -8,7 +8,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
+	"sync"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
 	orasregistry "oras.land/oras-go/v2/registry"
@@ -34,6 +37,12 @@ type source struct {
 	archive *archive.Reader
 	remote  *registry.Store
 	ref     orasregistry.Reference
+
+	// bySubject indexes an archive's index.json entries by the digest they
+	// are about, read once (images are verified in parallel).
+	indexOnce sync.Once
+	bySubject map[digest.Digest][]registry.Referrer
+	indexErr  error
 }
 
 func (s *source) Close() error {
@@ -287,26 +296,38 @@ func (s *source) referrersOf(ctx context.Context, img ocispec.Descriptor) ([]reg
 // archiveReferrers lists index.json entries about subject: those whose
 // subject field names it, and those carrying cosign's legacy tag for it.
 func (s *source) archiveReferrers(ctx context.Context, subject ocispec.Descriptor) ([]registry.Referrer, error) {
+	s.indexOnce.Do(func() { s.bySubject, s.indexErr = s.indexSubjects(ctx) })
+	return s.bySubject[subject.Digest], s.indexErr
+}
+
+// MaxIndexEntries bounds the manifests an archive's index.json may list (the
+// root and every signature and attestation of it and of its images).
+const MaxIndexEntries = 10000
+
+// indexSubjects reads each index.json entry once and groups the entries by
+// the digest they are about.
+func (s *source) indexSubjects(ctx context.Context) (map[digest.Digest][]registry.Referrer, error) {
 	entries := s.archive.Index().Manifests
-	if len(entries) > registry.MaxReferrers+1 {
-		return nil, verify.Fail(verify.ReasonMalformedPackage, "index.json lists %d manifests, more than the %d allowed", len(entries), registry.MaxReferrers+1)
+	if len(entries) > MaxIndexEntries {
+		return nil, verify.Fail(verify.ReasonMalformedPackage, "index.json lists %d manifests, more than the %d allowed", len(entries), MaxIndexEntries)
 	}
-	var out []registry.Referrer
+	root, _ := s.archive.Root()
+	out := map[digest.Digest][]registry.Referrer{}
 	for _, d := range entries {
-		name := d.Annotations[spec.AnnotationRefName]
-		if name == registry.LegacyTag(subject.Digest, registry.LegacySignatureSuffix) || name == registry.LegacyTag(subject.Digest, registry.LegacyAttestationSuffix) {
-			out = append(out, registry.Referrer{Descriptor: d, LegacyTag: name})
+		if name := d.Annotations[spec.AnnotationRefName]; strings.HasSuffix(name, registry.LegacySignatureSuffix) || strings.HasSuffix(name, registry.LegacyAttestationSuffix) {
+			subject := digest.Digest(strings.Replace(strings.TrimSuffix(strings.TrimSuffix(name, registry.LegacySignatureSuffix), registry.LegacyAttestationSuffix), "-", ":", 1))
+			out[subject] = append(out[subject], registry.Referrer{Descriptor: d, LegacyTag: name, Subject: subject})
 			continue
 		}
-		if d.Digest == s.root.Digest || !spec.IsManifest(d.MediaType) {
+		if d.Digest == root.Digest || !spec.IsManifest(d.MediaType) {
 			continue
 		}
 		data, err := readBounded(ctx, s.store, d, spec.MaxManifestSize)
 		if err != nil {
 			return nil, err
 		}
-		if sub, err := spec.Subject(d.MediaType, data); err == nil && sub != nil && sub.Digest == subject.Digest {
-			out = append(out, registry.Referrer{Descriptor: d})
+		if sub, err := spec.Subject(d.MediaType, data); err == nil && sub != nil {
+			out[sub.Digest] = append(out[sub.Digest], registry.Referrer{Descriptor: d, Subject: sub.Digest})
 		}
 	}
 	return out, nil
