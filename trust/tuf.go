@@ -10,8 +10,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,7 +76,8 @@ type TUFState struct {
 // Update refreshes the store from the mirror on the connected side: the TUF
 // client workflow from the pinned root through every root rotation, then the
 // trusted root target. Every root version is kept so the store can be
-// exported and verified again from the pinned root inside the gap.
+// exported and verified again from the pinned root inside the gap. The store
+// is replaced only when all of it verified; on failure it is left as it was.
 func Update(ctx context.Context, opts TUFOptions) (*TUFState, error) {
 	mirror := opts.Mirror
 	if mirror == "" {
@@ -84,10 +87,7 @@ func Update(ctx context.Context, opts TUFOptions) (*TUFState, error) {
 	if opts.HTTPClient != nil {
 		f.SetHTTPClient(opts.HTTPClient)
 	}
-	if err := os.MkdirAll(filepath.Join(opts.Dir, "targets"), 0o755); err != nil {
-		return nil, err
-	}
-	state, err := refresh(mirror, &recordingFetcher{Fetcher: f, dir: opts.Dir}, opts.Dir, opts)
+	state, err := install(mirror, f, opts)
 	if err != nil {
 		return nil, fmt.Errorf("TUF update from %s: %w", mirror, err)
 	}
@@ -96,9 +96,30 @@ func Update(ctx context.Context, opts TUFOptions) (*TUFState, error) {
 
 // Import verifies a snapshot folder (made by [Export]) offline: the TUF
 // client workflow from the pinned root, at opts.Now, reading only the folder.
-// Only when all of it verifies is it installed as opts.Dir.
+// Only when all of it verifies is it installed as opts.Dir, and what is
+// installed is exactly what the TUF client verified: the metadata it
+// accepted and the target bytes it hashed, never the folder's other files.
 func Import(src string, opts TUFOptions) (*TUFState, error) {
-	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(opts.Dir)), ".tuf-import-*")
+	state, err := install("file://airlock-snapshot", &dirFetcher{dir: src}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("TUF import %s: %w", src, err)
+	}
+	return state, nil
+}
+
+// install runs the TUF client workflow against fetch into a new folder
+// beside opts.Dir, seeded with the store's current timestamp, snapshot and
+// targets metadata (so a mirror or snapshot cannot roll them back), and
+// swaps it into place only when everything verified. The folder then holds
+// what go-tuf persisted after verifying it, the target it downloaded and
+// hashed, and the root versions the client walked through (recorded as
+// fetched, written only once the walk ended in a verified root).
+func install(remote string, fetch fetcher.Fetcher, opts TUFOptions) (*TUFState, error) {
+	dir := filepath.Clean(opts.Dir)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".tuf-*")
 	if err != nil {
 		return nil, err
 	}
@@ -106,24 +127,50 @@ func Import(src string, opts TUFOptions) (*TUFState, error) {
 	if err := os.MkdirAll(filepath.Join(tmp, "targets"), 0o755); err != nil {
 		return nil, err
 	}
-	state, err := refresh("file://airlock-snapshot", &dirFetcher{dir: src}, tmp, opts)
+	if err := seed(dir, tmp); err != nil {
+		return nil, err
+	}
+	roots := &rootRecorder{Fetcher: fetch, versions: map[string][]byte{}}
+	state, err := refresh(remote, roots, tmp, opts)
 	if err != nil {
-		return nil, fmt.Errorf("TUF import %s: %w", src, err)
-	}
-	if err := copyStore(src, tmp); err != nil {
 		return nil, err
 	}
-	old := opts.Dir + ".old"
+	if err := roots.write(tmp, state.RootVersion); err != nil {
+		return nil, err
+	}
+	return state, swap(tmp, dir)
+}
+
+// seed copies the store's current non-root metadata into dir, where go-tuf
+// reads it as the last trusted state; a missing store seeds nothing.
+func seed(store, dir string) error {
+	for _, name := range []string{"timestamp.json", "snapshot.json", "targets.json"} {
+		data, err := limited.ReadFile(filepath.Join(store, name), MaxRootSize)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// swap replaces dir with tmp, keeping the old store until the new one is in place.
+func swap(tmp, dir string) error {
+	old := dir + ".old"
 	os.RemoveAll(old)
-	if err := os.Rename(opts.Dir, old); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, err
+	if err := os.Rename(dir, old); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
 	}
-	if err := os.Rename(tmp, opts.Dir); err != nil {
-		os.Rename(old, opts.Dir)
-		return nil, err
+	if err := os.Rename(tmp, dir); err != nil {
+		os.Rename(old, dir)
+		return err
 	}
-	os.RemoveAll(old)
-	return state, nil
+	return os.RemoveAll(old)
 }
 
 // Export copies the store to dst, a folder to carry across the gap.
@@ -212,20 +259,38 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-// recordingFetcher keeps a copy of every root version it downloads.
-type recordingFetcher struct {
+// rootRecorder keeps, in memory, every root version its fetcher returns,
+// so that the versions the TUF client walked through can be written beside
+// the final root once the walk has verified them all.
+type rootRecorder struct {
 	fetcher.Fetcher
-	dir string
+	versions map[string][]byte
 }
 
-func (r *recordingFetcher) DownloadFile(url string, maxLength int64, timeout time.Duration) ([]byte, error) {
+var versionedRoot = regexp.MustCompile(`^([0-9]+)\.root\.json$`)
+
+func (r *rootRecorder) DownloadFile(url string, maxLength int64, timeout time.Duration) ([]byte, error) {
 	data, err := r.Fetcher.DownloadFile(url, maxLength, timeout)
-	if err == nil && strings.HasSuffix(url, ".root.json") {
-		if werr := os.WriteFile(filepath.Join(r.dir, filepath.Base(url)), data, 0o644); werr != nil {
-			return nil, werr
-		}
+	if m := versionedRoot.FindStringSubmatch(path.Base(url)); err == nil && m != nil {
+		r.versions[m[1]] = data
 	}
 	return data, err
+}
+
+// write writes the recorded root versions up to the verified final one:
+// each was verified on the way there (go-tuf walks versions in order and
+// stops at the first it cannot verify, which is then above final).
+func (r *rootRecorder) write(dir string, final int64) error {
+	for v, data := range r.versions {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n > final {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, v+".root.json"), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dirFetcher serves a snapshot folder as a TUF repository: versioned names

@@ -101,3 +101,82 @@ func TestTUFImportRefuses(t *testing.T) {
 		})
 	}
 }
+
+// A snapshot carried into the gap is the attacker's to arrange. Here the
+// hash-named target (what the TUF client downloads and verifies) holds the
+// honest trusted root, the plain-named one holds another, and the plain
+// metadata files are replaced too. Import must install exactly what the TUF
+// client verified, never the plain-named files beside it.
+func TestTUFImportInstallsOnlyWhatVerified(t *testing.T) {
+	repo := newTUFRepo(t)
+	snap := t.TempDir()
+	copyTree(t, repo.Dir, snap)
+	evil := []byte(`{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1","certificateAuthorities":[]}`)
+	os.WriteFile(filepath.Join(snap, "targets", "trusted_root.json"), evil, 0o644)
+	os.WriteFile(filepath.Join(snap, "root.json"), []byte(`{"forged":"root"}`), 0o644)
+	inside := filepath.Join(t.TempDir(), "inside")
+	if _, err := trust.Import(snap, trust.TUFOptions{Dir: inside, Root: repo.Root1}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(inside, "targets", "trusted_root.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(trust.PublicGoodRoot) {
+		t.Fatalf("import installed a trusted root the TUF client did not verify (%d bytes: %.60q)", len(got), got)
+	}
+	root, _ := os.ReadFile(filepath.Join(inside, "root.json"))
+	if strings.Contains(string(root), "forged") {
+		t.Fatal("import installed a root.json the TUF client did not verify")
+	}
+	m, err := trust.Load(trust.Options{TUFDir: inside})
+	if err != nil || len(m.FulcioCertificateAuthorities()) == 0 {
+		t.Fatalf("the verified root is not what is in force: %v", err)
+	}
+	// The store still exports a snapshot that imports again from the pinned root.
+	again := filepath.Join(t.TempDir(), "again")
+	if err := trust.Export(trust.TUFOptions{Dir: inside}, again); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := trust.Import(again, trust.TUFOptions{Dir: filepath.Join(t.TempDir(), "third"), Root: repo.Root1}); err != nil {
+		t.Fatalf("a store made by import must export a snapshot that imports: %v", err)
+	}
+}
+
+// A failed update leaves the store as it was: nothing the client fetched
+// and did not verify lands in it.
+func TestTUFUpdateFailureLeavesStore(t *testing.T) {
+	repo := newTUFRepo(t)
+	os.WriteFile(filepath.Join(repo.Dir, "3.root.json"), []byte(`{"signed":{"_type":"root","version":3},"signatures":[]}`), 0o644)
+	mirror := httptest.NewServer(http.FileServer(http.Dir(repo.Dir)))
+	defer mirror.Close()
+	store := filepath.Join(t.TempDir(), "store")
+	if _, err := trust.Update(context.Background(), trust.TUFOptions{Dir: store, Root: repo.Root1, Mirror: mirror.URL}); err == nil {
+		t.Fatal("expected the unsigned root rotation to be refused")
+	}
+	if _, err := os.Stat(store); !os.IsNotExist(err) {
+		entries, _ := os.ReadDir(store)
+		t.Fatalf("a failed update left %v in the store", entries)
+	}
+}
+
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
