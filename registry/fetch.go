@@ -26,12 +26,15 @@ var ErrDigestMismatch = errors.New("registry content does not match its digest")
 
 // Store reads a repository as untrusted content. Manifests are bounded by
 // spec.MaxManifestSize; every read is checked against the descriptor's size
-// and digest (a mismatch is an error at EOF, wrapping [ErrDigestMismatch]);
-// a blob download that breaks resumes where it stopped with a range request,
-// up to Retries times with exponential backoff.
+// and digest. Only content that arrived and does not match is an error
+// wrapping [ErrDigestMismatch]: a blob download that breaks or ends early
+// resumes where it stopped with a range request, up to Retries times with
+// exponential backoff, and then fails with an error naming the registry
+// (a broken link is never reported as tampering).
 type Store struct {
 	repo *remote.Repository
-	// Retries is how many times a broken blob download resumes. Default 5.
+	// Retries is how many times a broken blob download resumes. Default:
+	// MaxAttempts-1.
 	Retries int
 	// Backoff is the first wait before resuming; it doubles each time. Default 200ms.
 	Backoff time.Duration
@@ -43,7 +46,7 @@ var _ content.ReadOnlyStorage = (*Store)(nil)
 
 // NewStore returns a Store reading repo.
 func NewStore(repo *remote.Repository) *Store {
-	return &Store{repo: repo, Retries: 5, Backoff: 200 * time.Millisecond}
+	return &Store{repo: repo, Retries: MaxAttempts - 1, Backoff: 200 * time.Millisecond}
 }
 
 // Repository returns the repository the store reads.
@@ -65,18 +68,29 @@ func (s *Store) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.ReadClos
 		}
 		rc, err := s.repo.Manifests().Fetch(ctx, desc)
 		if err != nil {
-			return nil, err
+			return nil, s.wrap(desc, err)
 		}
 		return verified(rc, desc, nil), nil
 	}
 	r := &resumingReader{ctx: ctx, store: s, desc: desc}
 	if err := r.open(0); err != nil {
-		return nil, err
+		return nil, s.wrap(desc, err)
 	}
 	return verified(r, desc, s.Progress), nil
 }
 
-// verified wraps rc so that its last Read fails unless the content matched desc.
+// wrap names the registry and repository in an error reading desc, unless
+// the error already says the content does not match.
+func (s *Store) wrap(desc ocispec.Descriptor, err error) error {
+	if errors.Is(err, ErrDigestMismatch) {
+		return err
+	}
+	return fmt.Errorf("registry %s: %s: %w", s.repo.Reference.Registry+"/"+s.repo.Reference.Repository, desc.Digest, err)
+}
+
+// verified wraps rc so that its last Read fails unless the content matched
+// desc. Content that ends early is a transport failure, not a mismatch: it
+// did not arrive.
 func verified(rc io.ReadCloser, desc ocispec.Descriptor, progress func(ocispec.Descriptor, int)) io.ReadCloser {
 	return &verifyingReadCloser{vr: content.NewVerifyReader(rc, desc), rc: rc, desc: desc, progress: progress}
 }
@@ -93,12 +107,15 @@ func (v *verifyingReadCloser) Read(p []byte) (int, error) {
 	if v.progress != nil && n > 0 {
 		v.progress(v.desc, n)
 	}
-	if err == io.EOF {
-		if verr := v.vr.Verify(); verr != nil {
-			return n, fmt.Errorf("%w: expected %d bytes hashing to it: %v", ErrDigestMismatch, v.desc.Size, verr)
+	switch {
+	case err == io.EOF:
+		if verr := v.vr.Verify(); errors.Is(verr, content.ErrMismatchedDigest) || errors.Is(verr, content.ErrTrailingData) {
+			return n, fmt.Errorf("%s: %w: expected %d bytes hashing to it: %v", v.desc.Digest, ErrDigestMismatch, v.desc.Size, verr)
+		} else if verr != nil {
+			return n, verr
 		}
-	} else if errors.Is(err, io.ErrUnexpectedEOF) {
-		return n, fmt.Errorf("%w: expected %d bytes, the registry sent fewer", ErrDigestMismatch, v.desc.Size)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return n, fmt.Errorf("%s: expected %d bytes, the connection ended before all arrived: %w", v.desc.Digest, v.desc.Size, err)
 	}
 	return n, err
 }
@@ -120,8 +137,11 @@ func (r *resumingReader) Read(p []byte) (int, error) {
 	for {
 		n, err := r.body.Read(p)
 		r.offset += int64(n)
-		if err == nil || err == io.EOF || r.offset >= r.desc.Size {
+		if err == nil || r.offset >= r.desc.Size {
 			return n, err
+		}
+		if err == io.EOF { // ended early: what is missing did not arrive
+			err = io.ErrUnexpectedEOF
 		}
 		if n > 0 {
 			// Hand over what arrived; the next Read resumes.
@@ -142,7 +162,8 @@ func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 // resume waits and reopens the blob at r.offset.
 func (r *resumingReader) resume(cause error) error {
 	if r.ctx.Err() != nil || r.tries >= r.store.Retries {
-		return fmt.Errorf("download %s at byte %d: %w", r.desc.Digest, r.offset, cause)
+		ref := r.store.repo.Reference
+		return fmt.Errorf("registry %s/%s: download %s at byte %d of %d after %d attempts: %w", ref.Registry, ref.Repository, r.desc.Digest, r.offset, r.desc.Size, r.tries+1, cause)
 	}
 	wait := r.store.Backoff << r.tries
 	r.tries++
@@ -151,20 +172,16 @@ func (r *resumingReader) resume(cause error) error {
 	case <-r.ctx.Done():
 		return r.ctx.Err()
 	}
-	r.body.Close()
+	if r.body != nil {
+		r.body.Close()
+	}
 	return r.open(r.offset)
 }
 
-// open starts the download at offset: a plain fetch at 0, a range request after.
+// open starts the download at offset: a plain GET at 0, a range request
+// after. The response's own length claims are not trusted: the reader
+// counts what arrives, and a body that ends early is resumed.
 func (r *resumingReader) open(offset int64) error {
-	if offset == 0 {
-		body, err := r.store.repo.Blobs().Fetch(r.ctx, r.desc)
-		if err != nil {
-			return err
-		}
-		r.body = body
-		return nil
-	}
 	ref := r.store.repo.Reference
 	ref.Reference = r.desc.Digest.String()
 	ctx := auth.AppendRepositoryScope(r.ctx, ref, auth.ActionPull)
@@ -177,26 +194,28 @@ func (r *resumingReader) open(offset int64) error {
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Range", "bytes="+strconv.FormatInt(offset, 10)+"-")
-	resp, err := r.store.repo.Client.Do(req)
-	if err != nil {
-		return r.resume(err)
+	if offset > 0 {
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(offset, 10)+"-")
 	}
-	switch resp.StatusCode {
-	case http.StatusPartialContent:
+	resp, err := r.store.repo.Client.Do(req) // the client retried the request itself
+	if err != nil {
+		return err
+	}
+	switch {
+	case resp.StatusCode == http.StatusPartialContent && offset > 0:
 		r.body = resp.Body
-	case http.StatusOK: // the registry ignored the range: skip what we have
+	case resp.StatusCode == http.StatusOK: // from the start, or the registry ignored the range
 		if _, err := io.CopyN(io.Discard, resp.Body, offset); err != nil {
 			resp.Body.Close()
 			return r.resume(err)
 		}
 		r.body = resp.Body
-	case http.StatusNotFound:
+	case resp.StatusCode == http.StatusNotFound:
 		resp.Body.Close()
 		return fmt.Errorf("%s: %w", r.desc.Digest, errdef.ErrNotFound)
 	default:
 		resp.Body.Close()
-		return r.resume(fmt.Errorf("GET %s: %s", url, resp.Status))
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
 	return nil
 }

@@ -22,6 +22,11 @@ import (
 // hostile registry must not make a verifier fetch without end.
 const MaxReferrers = 1000
 
+// MaxReferrerPages bounds how many pages of a referrers listing are read: a
+// registry that answers every page with a link to another (empty) page must
+// not keep a verifier listing forever.
+const MaxReferrerPages = 64
+
 // Cosign's legacy tag suffixes: signatures and attestations stored under
 // "sha256-<hex>.sig" and "sha256-<hex>.att" before OCI 1.1 referrers.
 const (

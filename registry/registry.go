@@ -22,12 +22,12 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"oras.land/oras-go/v2/registry"
 	"oras.land/oras-go/v2/registry/remote"
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/credentials"
-	"oras.land/oras-go/v2/registry/remote/retry"
 
 	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/spec"
@@ -43,8 +43,9 @@ const maxCAFile = 1 << 20
 var ErrTarget = errors.New("invalid registry target")
 
 // Options says how to reach registries. The zero value uses HTTPS (plain HTTP
-// for loopback hosts), the system's CAs, the Docker config's credentials, and
-// retries transient errors with backoff.
+// for loopback hosts), the system's CAs, the Docker config's credentials,
+// bounds each request by [DefaultTimeout], and tries it up to [MaxAttempts]
+// times with backoff.
 type Options struct {
 	// PlainHTTP uses plain HTTP for every registry. Default: only for loopback
 	// hosts (localhost, 127.0.0.0/8, ::1), as Docker does, unless CAFile or
@@ -67,6 +68,17 @@ type Options struct {
 	// Offline refuses every network connection; an attempt is an error
 	// wrapping [ErrOffline] that names the address.
 	Offline bool
+	// Timeout bounds each request: connecting, waiting for the response
+	// headers, and each window in which a response body must deliver at
+	// least [MinProgress] bytes. Default: [DefaultTimeout].
+	Timeout time.Duration
+}
+
+func (o Options) timeout() time.Duration {
+	if o.Timeout > 0 {
+		return o.Timeout
+	}
+	return DefaultTimeout
 }
 
 // ErrOffline marks a connection refused because of Options.Offline.
@@ -96,6 +108,7 @@ func Repository(ref registry.Reference, opts Options) (*remote.Repository, error
 	wantsTLS := opts.CAFile != "" || opts.InsecureSkipTLSVerify
 	repo.PlainHTTP = opts.PlainHTTP || (IsLoopback(ref.Host()) && !wantsTLS)
 	repo.MaxMetadataBytes = spec.MaxManifestSize
+	repo.ReferrerListMaxPages = MaxReferrerPages
 	// Registries often forbid deletes; a stale referrers index left behind is
 	// harmless, a failed push is not.
 	repo.SkipReferrersGC = true
@@ -125,11 +138,9 @@ func Repository(ref registry.Reference, opts Options) (*remote.Repository, error
 	return repo, nil
 }
 
-// HTTPClient builds a retrying client with the TLS options.
+// HTTPClient builds a client with the TLS options, bounded by the timeout and
+// retrying transient errors (see [MaxAttempts]).
 func HTTPClient(opts Options) (*http.Client, error) {
-	if opts.CAFile == "" && !opts.InsecureSkipTLSVerify {
-		return retry.DefaultClient, nil
-	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.InsecureSkipTLSVerify} //nolint:gosec // the user asked, by a flag named so
 	if opts.CAFile != "" {
@@ -146,7 +157,7 @@ func HTTPClient(opts Options) (*http.Client, error) {
 		}
 		tr.TLSClientConfig.RootCAs = pool
 	}
-	return &http.Client{Transport: retry.NewTransport(tr)}, nil
+	return &http.Client{Transport: transport(tr, opts.timeout())}, nil
 }
 
 // IsLoopback reports whether host (with or without a port) is a loopback
