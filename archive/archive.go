@@ -8,11 +8,14 @@
 // Writing is deterministic: the same graph gives a byte-identical archive.
 // Reading treats the archive as hostile. [Open] makes one pass over the tar
 // headers without extracting anything, accepting only the names a layout has,
-// regular files and folders (no links, devices or duplicates), and bounded
-// index.json; blob content is then read in place through section readers.
-// [Reader.Check] hashes every blob once, in parallel, and walks the graph
-// from index.json so that every descriptor names a present blob of the
-// stated size and digest.
+// regular files and folders (no links, devices, duplicates or sparse
+// entries), a bounded index.json, and nothing but zeros after the
+// end-of-archive marker, so that every tar reader sees the same files; blob
+// content is then read in place through section readers, each checked
+// against its digest as it is read. [Reader.Check] walks the graph from the
+// package root and every index.json entry so that every descriptor names a
+// present blob of the stated size and digest, and hashes every blob once, in
+// parallel.
 package archive
 
 import (
@@ -51,6 +54,15 @@ const LayoutFile = `{"imageLayoutVersion":"1.0.0"}`
 // MaxEntries bounds the number of tar entries read: far more than any package
 // has, small enough that the in-memory entry table stays a few MiB.
 const MaxEntries = 100000
+
+// MaxIndexEntries bounds the manifests an archive's index.json may list (the
+// root and every signature and attestation of it and of its images).
+const MaxIndexEntries = 10000
+
+// MaxTrailer bounds the bytes after the end-of-archive marker, which must all
+// be zero: tar writers pad the last record (GNU tar to 10 KiB), and data
+// hidden there is what other tar readers may read and airlock would not.
+const MaxTrailer = 1 << 20
 
 // entry is a regular file of the archive: where its data starts and how long it is.
 type entry struct {
@@ -108,6 +120,9 @@ func (r *Reader) scan() error {
 		if n >= MaxEntries {
 			return fmt.Errorf("%w: more than %d entries", ErrMalformed, MaxEntries)
 		}
+		if err := plainEntry(hdr); err != nil {
+			return err
+		}
 		name, err := entryName(hdr)
 		if err != nil {
 			return err
@@ -136,6 +151,9 @@ func (r *Reader) scan() error {
 			r.blobs[digest.Digest(strings.Replace(strings.TrimPrefix(name, "blobs/"), "/", ":", 1))] = e
 		}
 	}
+	if err := r.checkTrailer(fileSize); err != nil {
+		return err
+	}
 	if layout == nil {
 		return fmt.Errorf("%w: no %s file", ErrMalformed, ocispec.ImageLayoutFile)
 	}
@@ -146,6 +164,40 @@ func (r *Reader) scan() error {
 		return err
 	}
 	return r.readIndex(*index)
+}
+
+// plainEntry refuses entries whose data is not where their header says:
+// GNU sparse files (in PAX records; the old 'S' type is refused as a type),
+// whose stored bytes differ from the file they describe.
+func plainEntry(hdr *tar.Header) error {
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return fmt.Errorf("%w: entry %q: expected a plain file, found a sparse one (PAX record %s)", ErrMalformed, hdr.Name, k)
+		}
+	}
+	return nil
+}
+
+// checkTrailer makes sure nothing but zero padding follows the
+// end-of-archive marker, where the tar reader stopped.
+func (r *Reader) checkTrailer(fileSize int64) error {
+	offset, err := r.f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	if fileSize-offset > MaxTrailer {
+		return fmt.Errorf("%w: %d bytes after the end-of-archive marker, more than the %d of padding allowed", ErrMalformed, fileSize-offset, MaxTrailer)
+	}
+	buf := make([]byte, fileSize-offset)
+	if _, err := r.f.ReadAt(buf, offset); err != nil {
+		return fmt.Errorf("read the end of the archive: %w", err)
+	}
+	for i, b := range buf {
+		if b != 0 {
+			return fmt.Errorf("%w: data after the end-of-archive marker (offset %d): other tar readers may read what airlock does not check", ErrMalformed, offset+int64(i))
+		}
+	}
+	return nil
 }
 
 // entryName validates a tar entry and returns its clean name. Only the names
@@ -226,6 +278,16 @@ func (r *Reader) readIndex(e entry) error {
 	if r.index.SchemaVersion != 2 {
 		return fmt.Errorf("%w: %s: expected schemaVersion 2, found %d", ErrMalformed, ocispec.ImageIndexFile, r.index.SchemaVersion)
 	}
+	if n := len(r.index.Manifests); n > MaxIndexEntries {
+		return fmt.Errorf("%w: %s lists %d manifests, more than the %d allowed", ErrMalformed, ocispec.ImageIndexFile, n, MaxIndexEntries)
+	}
+	listed := map[digest.Digest]bool{}
+	for _, d := range r.index.Manifests {
+		if listed[d.Digest] {
+			return fmt.Errorf("%w: %s lists %s more than once", ErrMalformed, ocispec.ImageIndexFile, d.Digest)
+		}
+		listed[d.Digest] = true
+	}
 	return nil
 }
 
@@ -264,10 +326,9 @@ func (r *Reader) Fetch(_ context.Context, desc ocispec.Descriptor) (io.ReadClose
 	}), nil
 }
 
-// FetchUnverified returns the blob's content as stored, without checking its
-// digest. It is for callers that check the digest themselves (as [Reader.Check]
-// does) and must not pay for hashing twice.
-func (r *Reader) FetchUnverified(desc ocispec.Descriptor) (*io.SectionReader, error) {
+// section returns the blob's content as stored, without checking its
+// digest, for [Reader.Check], which hashes it itself.
+func (r *Reader) section(desc ocispec.Descriptor) (*io.SectionReader, error) {
 	e, ok := r.blobs[desc.Digest]
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", desc.Digest, ErrMissingBlob)
@@ -292,24 +353,4 @@ func (vr *verifyingReader) Read(p []byte) (int, error) {
 		return n, fmt.Errorf("%s: %w: content does not hash to its name", vr.desc.Digest, ErrDigestMismatch)
 	}
 	return n, err
-}
-
-// Checked returns the archive as a store that serves blobs without hashing
-// them again, for a caller that has just run [Reader.Check] and rewrites the
-// archive (sign, attest): each blob is then read once more, not hashed twice.
-// A blob changed on disk since Check is caught by the next verification.
-func (r *Reader) Checked() content.ReadOnlyStorage { return checked{r} }
-
-type checked struct{ r *Reader }
-
-func (c checked) Exists(ctx context.Context, desc ocispec.Descriptor) (bool, error) {
-	return c.r.Exists(ctx, desc)
-}
-
-func (c checked) Fetch(_ context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
-	sr, err := c.r.FetchUnverified(desc)
-	if err != nil {
-		return nil, err
-	}
-	return io.NopCloser(sr), nil
 }

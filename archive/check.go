@@ -6,16 +6,16 @@ package archive
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
 	"sort"
 
-	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
-	"oras.land/oras-go/v2/content"
 
+	"github.com/airlock-dev/airlock/internal/graph"
 	"github.com/airlock-dev/airlock/spec"
 )
 
@@ -29,53 +29,63 @@ type CheckOptions struct {
 type Graph struct {
 	// Root is the package root named by index.json.
 	Root ocispec.Descriptor
-	// Referrers maps a subject's digest to the manifests index.json lists that
-	// refer to it (signatures and attestations), in index.json order.
-	Referrers map[digest.Digest][]ocispec.Descriptor
 	// Blobs is the number of blobs checked; Bytes their total size.
 	Blobs int
 	Bytes int64
 }
 
 // Check verifies the archive's integrity: index.json names exactly one
-// package root; every descriptor reachable from index.json names a blob the
-// archive holds, with the stated size and digest; every referrer's subject
-// is in the graph; and the archive holds nothing else. Each blob is hashed
-// once. Errors wrap [ErrMalformed], [ErrMissingBlob] or [ErrDigestMismatch].
+// package root, whose content says it is one; every descriptor reachable
+// from the root and from every index.json entry names a blob the archive
+// holds, with the stated size and digest (a blob named as a manifest by any
+// descriptor is read as one, whatever other descriptors call it); and the
+// archive holds nothing else. Each blob is hashed once. Errors wrap
+// [ErrMalformed], [ErrMissingBlob] or [ErrDigestMismatch].
 func (r *Reader) Check(ctx context.Context, opts CheckOptions) (*Graph, error) {
-	g := &Graph{Referrers: map[digest.Digest][]ocispec.Descriptor{}}
 	root, err := r.Root()
 	if err != nil {
 		return nil, err
 	}
-	g.Root = root
-	reached := map[digest.Digest]ocispec.Descriptor{}
-	for _, desc := range r.index.Manifests {
-		if err := r.walk(ctx, desc, reached, g); err != nil {
-			return nil, err
+	g := graph.New(r)
+	for _, desc := range append([]ocispec.Descriptor{root}, r.index.Manifests...) {
+		if err := g.Walk(ctx, desc); err != nil {
+			return nil, wrapGraph(err)
 		}
 	}
-	if err := r.checkRoot(ctx, root); err != nil {
+	if err := r.checkRoot(ctx, g, root); err != nil {
 		return nil, err
 	}
-	for subject := range g.Referrers {
-		if _, ok := reached[subject]; !ok {
-			return nil, fmt.Errorf("%w: a referrer's subject %s is not in the archive", ErrMalformed, subject)
+	out := &Graph{Root: root, Blobs: len(g.Nodes)}
+	var todo []ocispec.Descriptor
+	for _, d := range g.Nodes {
+		if _, err := r.section(d); err != nil {
+			return nil, err
+		}
+		out.Bytes += d.Size
+		if !spec.IsManifest(d.MediaType) {
+			todo = append(todo, d) // manifests were hashed as the walk read them
 		}
 	}
 	for d := range r.blobs {
-		if _, ok := reached[d]; !ok {
+		if _, ok := g.Nodes[d]; !ok {
 			return nil, fmt.Errorf("%w: blob %s is not referenced by index.json's graph", ErrMalformed, d)
 		}
 	}
-	if err := r.hashAll(ctx, reached, opts.Concurrency); err != nil {
+	if err := r.Hash(ctx, todo, opts.Concurrency); err != nil {
 		return nil, err
 	}
-	g.Blobs = len(reached)
-	for _, d := range reached {
-		g.Bytes += d.Size
+	return out, nil
+}
+
+// wrapGraph maps the graph walk's errors onto the archive's.
+func wrapGraph(err error) error {
+	switch {
+	case errors.Is(err, graph.ErrMismatch):
+		return fmt.Errorf("%w: %w", ErrDigestMismatch, err)
+	case errors.Is(err, graph.ErrMalformed):
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return g, nil
+	return err
 }
 
 // Root returns the one index.json entry that is an airlock package root.
@@ -97,10 +107,10 @@ func (r *Reader) Root() (ocispec.Descriptor, error) {
 
 // checkRoot makes sure the root's content says what index.json's descriptor
 // claims: an index whose own artifactType is the package's.
-func (r *Reader) checkRoot(ctx context.Context, root ocispec.Descriptor) error {
-	data, err := r.ReadManifest(ctx, root)
+func (r *Reader) checkRoot(ctx context.Context, g *graph.Graph, root ocispec.Descriptor) error {
+	data, err := g.Read(ctx, root)
 	if err != nil {
-		return err
+		return wrapGraph(err)
 	}
 	var index ocispec.Index
 	if err := json.Unmarshal(data, &index); err != nil {
@@ -112,81 +122,13 @@ func (r *Reader) checkRoot(ctx context.Context, root ocispec.Descriptor) error {
 	return nil
 }
 
-// walk visits desc and its descendants. Manifests are read (bounded) and
-// digest-checked here; other blobs are only checked for presence and size,
-// and hashed later in parallel.
-func (r *Reader) walk(ctx context.Context, desc ocispec.Descriptor, reached map[digest.Digest]ocispec.Descriptor, g *Graph) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if prev, ok := reached[desc.Digest]; ok {
-		if prev.Size != desc.Size {
-			return fmt.Errorf("%s: %w: described with sizes %d and %d", desc.Digest, ErrDigestMismatch, prev.Size, desc.Size)
-		}
-		return nil
-	}
-	if err := desc.Digest.Validate(); err != nil {
-		return fmt.Errorf("%w: descriptor digest %q: %v", ErrMalformed, desc.Digest, err)
-	}
-	if _, err := r.FetchUnverified(desc); err != nil {
-		return err
-	}
-	reached[desc.Digest] = desc
-	if !spec.IsManifest(desc.MediaType) {
-		return nil
-	}
-	data, err := r.ReadManifest(ctx, desc)
-	if err != nil {
-		return err
-	}
-	children, err := spec.Children(desc.MediaType, data)
-	if err != nil {
-		return fmt.Errorf("%w: manifest %s: %v", ErrMalformed, desc.Digest, err)
-	}
-	subject, err := spec.Subject(desc.MediaType, data)
-	if err != nil {
-		return fmt.Errorf("%w: manifest %s: %v", ErrMalformed, desc.Digest, err)
-	}
-	if subject != nil {
-		g.Referrers[subject.Digest] = append(g.Referrers[subject.Digest], desc)
-	}
-	for _, child := range children {
-		if err := r.walk(ctx, child, reached, g); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// ReadManifest reads a manifest or other small document, at most
-// spec.MaxManifestSize bytes, and checks its digest.
-func (r *Reader) ReadManifest(ctx context.Context, desc ocispec.Descriptor) ([]byte, error) {
-	if desc.Size > spec.MaxManifestSize {
-		return nil, fmt.Errorf("%w: manifest %s is %d bytes, more than the %d allowed", ErrMalformed, desc.Digest, desc.Size, spec.MaxManifestSize)
-	}
-	rc, err := r.Fetch(ctx, desc)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	data, err := content.ReadAll(rc, desc)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", desc.Digest, ErrDigestMismatch, err)
-	}
-	return data, nil
-}
-
-// hashAll hashes every non-manifest blob once, largest first, on several cores.
-func (r *Reader) hashAll(ctx context.Context, reached map[digest.Digest]ocispec.Descriptor, concurrency int) error {
+// Hash checks each blob's content against its digest, largest first, on
+// concurrency cores at once (default GOMAXPROCS).
+func (r *Reader) Hash(ctx context.Context, blobs []ocispec.Descriptor, concurrency int) error {
 	if concurrency <= 0 {
 		concurrency = runtime.GOMAXPROCS(0)
 	}
-	var todo []ocispec.Descriptor
-	for _, d := range reached {
-		if !spec.IsManifest(d.MediaType) {
-			todo = append(todo, d)
-		}
-	}
+	todo := append([]ocispec.Descriptor(nil), blobs...)
 	sort.Slice(todo, func(i, j int) bool { return todo[i].Size > todo[j].Size })
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(concurrency)
@@ -201,7 +143,7 @@ func (r *Reader) hashAll(ctx context.Context, reached map[digest.Digest]ocispec.
 const hashChunk = 1 << 20
 
 func (r *Reader) hashBlob(ctx context.Context, d ocispec.Descriptor) error {
-	sr, err := r.FetchUnverified(d)
+	sr, err := r.section(d)
 	if err != nil {
 		return err
 	}
@@ -224,3 +166,4 @@ func (r *Reader) hashBlob(ctx context.Context, d ocispec.Descriptor) error {
 	}
 	return nil
 }
+
