@@ -76,6 +76,9 @@ type AttestationSpec struct {
 	// PredicateType is the required type, exactly; Signers who may sign it.
 	PredicateType string       `yaml:"predicateType"`
 	Signers       []SignerSpec `yaml:"signers,omitempty"`
+	// Threshold is how many distinct signers must sign it (default: the
+	// policy's threshold).
+	Threshold int `yaml:"threshold,omitempty"`
 }
 
 // claims pairs each claim with its fields in a SignerSpec.
@@ -167,6 +170,9 @@ func (f *File) policy(dir string) (Policy, error) {
 	if len(p.Signers) == 0 {
 		return Policy{}, yamlfile.Field("$.signers", "expected at least one signer, found none")
 	}
+	if f.Threshold < 0 || f.Threshold > len(p.Signers) {
+		return Policy{}, yamlfile.Field("$.threshold", "expected 1 to %d (the number of signers), found %d", len(p.Signers), f.Threshold)
+	}
 	for i, a := range f.Attestations {
 		at := fmt.Sprintf("$.attestations[%d]", i)
 		if a.PredicateType == "" {
@@ -176,10 +182,11 @@ func (f *File) policy(dir string) (Policy, error) {
 		if err != nil {
 			return Policy{}, err
 		}
-		p.Attestations = append(p.Attestations, AttestationRule{PredicateType: a.PredicateType, Signers: s})
-	}
-	if f.Threshold < 0 || f.Threshold > len(p.Signers) {
-		return Policy{}, yamlfile.Field("$.threshold", "expected 1 to %d (the number of signers), found %d", len(p.Signers), f.Threshold)
+		rule := AttestationRule{PredicateType: a.PredicateType, Signers: s, Threshold: a.Threshold}
+		if n := len(rule.Accepted(p)); a.Threshold < 0 || rule.Required(p) > n {
+			return Policy{}, yamlfile.Field(at+".threshold", "expected 1 to %d (the number of its signers), found %d", n, rule.Required(p))
+		}
+		p.Attestations = append(p.Attestations, rule)
 	}
 	return p, nil
 }

@@ -59,6 +59,26 @@ type AttestationRule struct {
 	PredicateType string
 	// Signers accept its signature; empty means the policy's signers.
 	Signers []Signer
+	// Threshold is how many distinct accepted signers must have signed an
+	// attestation of this type. Default: the policy's threshold.
+	Threshold int
+}
+
+// Accepted returns the signers accepted for the rule's attestations.
+func (r AttestationRule) Accepted(p Policy) []Signer {
+	if len(r.Signers) > 0 {
+		return r.Signers
+	}
+	return p.Signers
+}
+
+// Required returns how many distinct accepted signers must have signed an
+// attestation of the rule's type: its own threshold, else the policy's.
+func (r AttestationRule) Required(p Policy) int {
+	if r.Threshold > 0 {
+		return r.Threshold
+	}
+	return p.Required()
 }
 
 // KeySigner returns a signer for a PEM public key; name appears in reports.
@@ -91,6 +111,9 @@ func (p Policy) Validate() error {
 			if err := s.validate(); err != nil {
 				return fmt.Errorf("policy: attestation %s: signer %d (%s): %w", a.PredicateType, i+1, s.Name, err)
 			}
+		}
+		if n := len(a.Accepted(p)); a.Threshold < 0 || a.Required(p) > n {
+			return fmt.Errorf("policy: attestation %s: threshold %d: expected 1 to %d (the number of its signers); give the attestation its own threshold", a.PredicateType, a.Required(p), n)
 		}
 	}
 	if p.Threshold < 0 || p.Threshold > len(p.Signers) {

@@ -30,7 +30,8 @@ type AttestationResult struct {
 
 // Attestations verifies the attestations about subject and checks that every
 // predicate type the policy requires is present, signed by an accepted
-// signer (the rule's, else the policy's) and about subject. unsigned lists
+// signers (the rule's, else the policy's; as many distinct ones as its
+// threshold) and about subject. unsigned lists
 // the predicate types of statements present but never signed. Every
 // attestation is reported; one about another subject is never counted.
 // The error is a *Failure naming the first requirement not met.
@@ -38,9 +39,9 @@ func (v *Verifier) Attestations(subject digest.Digest, atts []Attestation, unsig
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	rules := map[string][]policy.Signer{}
+	rules := map[string]policy.AttestationRule{}
 	for _, r := range p.Attestations {
-		rules[r.PredicateType] = r.Signers
+		rules[r.PredicateType] = r
 	}
 	art, err := DigestArtifact(subject)
 	if err != nil {
@@ -53,11 +54,9 @@ func (v *Verifier) Attestations(subject digest.Digest, atts []Attestation, unsig
 			results = append(results, AttestationResult{SignatureResult: SignatureResult{Source: a.Source}.fail(ReasonMalformedBundle, err.Error())})
 			continue
 		}
-		signers, required := rules[b.predicateType]
+		rule, required := rules[b.predicateType]
 		pp := p
-		if len(signers) > 0 {
-			pp.Signers = signers
-		}
+		pp.Signers = rule.Accepted(p)
 		res := v.bundle(a.Source, b, art, pp)
 		if b.predicateType == "" {
 			res = res.fail(ReasonMalformedBundle, "expected an in-toto statement, found a message signature")
@@ -72,28 +71,32 @@ func (v *Verifier) Attestations(subject digest.Digest, atts []Attestation, unsig
 	return results, nil
 }
 
-// requirementMet checks one required predicate type against the results.
+// requirementMet checks one required predicate type against the results:
+// its threshold of distinct accepted signers signed an attestation of it
+// about subject.
 func requirementMet(r policy.AttestationRule, results []AttestationResult, unsigned []string, p policy.Policy, subject digest.Digest) error {
-	signers := r.Signers
-	if len(signers) == 0 {
-		signers = p.Signers
-	}
-	names := signerNames(policy.Policy{Signers: signers})
+	names := signerNames(policy.Policy{Signers: r.Accepted(p)})
 	var found []string
+	signers := map[string]bool{}
 	subjectOnly := true
 	for _, res := range results {
 		if res.PredicateType != r.PredicateType {
 			continue
 		}
 		if res.Verified {
-			return nil
+			signers[res.Signer] = true
+			continue
 		}
 		found = append(found, res.Source+": "+res.Error)
 		if res.Reason != ReasonSubjectMismatch {
 			subjectOnly = false
 		}
 	}
-	switch {
+	switch need := r.Required(p); {
+	case len(signers) >= need:
+		return nil
+	case len(signers) > 0:
+		return Fail(ReasonThreshold, "expected a %s attestation signed by %d distinct signers among %s, found %d", r.PredicateType, need, names, len(signers))
 	case len(found) > 0 && subjectOnly:
 		return Fail(ReasonPredicateSubjectMismatch, "expected a %s attestation about %s, found only attestations about another subject (%s)", r.PredicateType, subject, strings.Join(found, "; "))
 	case len(found) > 0:
@@ -101,7 +104,7 @@ func requirementMet(r policy.AttestationRule, results []AttestationResult, unsig
 	}
 	for _, u := range unsigned {
 		if u == r.PredicateType {
-			return Fail(ReasonPredicateUnsigned, "expected a signed %s attestation, found it unsigned (run airlock sign)", r.PredicateType)
+			return Fail(ReasonPredicateUnsigned, "expected a signed %s attestation, found it unsigned (sign it with airlock sign --statement %s)", r.PredicateType, r.PredicateType)
 		}
 	}
 	return Fail(ReasonPredicateMissing, "expected a %s attestation signed by %s, found none", r.PredicateType, names)

@@ -120,3 +120,52 @@ func TestOfflineKeySignatureNeedsIgnoreTlog(t *testing.T) {
 		t.Fatalf("expected TLOG_MISSING naming --insecure-ignore-tlog, got %v", err)
 	}
 }
+
+// A required attestation needs the policy's threshold of distinct accepted
+// signers, as the package's signature does: under 2-of-2, one signer's
+// provenance is not enough, nor is the same signer's twice.
+func TestAttestationThreshold(t *testing.T) {
+	root := digest.FromString("root")
+	alice, bob := newSigner(t, "alice.pub"), newSigner(t, "bob.pub")
+	const provenance = "https://slsa.dev/provenance/v1"
+	p := policy.Policy{Signers: []policy.Signer{alice.policy, bob.policy}, Threshold: 2, InsecureIgnoreTlog: true,
+		Attestations: []policy.AttestationRule{{PredicateType: provenance}}}
+	atts := func(ss ...signer) []verify.Attestation {
+		var out []verify.Attestation
+		for i, s := range ss {
+			out = append(out, verify.Attestation{Source: string(rune('a' + i)), Bundle: s.sign(t, root, provenance)})
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name    string
+		signers []signer
+		ok      bool
+	}{
+		{"one signer", []signer{alice}, false},
+		{"one signer twice", []signer{alice, alice}, false},
+		{"both signers", []signer{alice, bob}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := verify.New().Attestations(root, atts(tt.signers...), nil, p)
+			if tt.ok {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if f, ok := verify.AsFailure(err); !ok || f.Reason != verify.ReasonThreshold || !strings.Contains(f.Message, provenance) {
+				t.Fatalf("expected THRESHOLD_NOT_MET naming the predicate type, got %v", err)
+			}
+		})
+	}
+	// A rule with its own signers and threshold.
+	p.Attestations[0].Signers, p.Attestations[0].Threshold = []policy.Signer{bob.policy}, 1
+	if _, err := verify.New().Attestations(root, atts(bob), nil, p); err != nil {
+		t.Fatalf("a per-type signer with its own threshold: %v", err)
+	}
+	p.Attestations[0].Threshold = 0
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "threshold") {
+		t.Fatalf("a rule whose signers cannot meet the policy's threshold must be refused, got %v", err)
+	}
+}
