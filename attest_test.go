@@ -45,10 +45,14 @@ func TestRequiredAttestations(t *testing.T) {
 	if _, err := airlock.Create(ctx, airlocktest.WritePackage(t), noProv, airlock.CreateOptions{NoProvenance: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := airlock.Sign(ctx, noProv, key, airlock.SignOptions{}); err != nil {
+	if _, err := airlock.Sign(ctx, noProv, key, airlock.SignOptions{AllStatements: true}); err != nil {
 		t.Fatal(err)
 	}
+	// A package whose root was signed and whose statements were left unsigned.
 	unsignedPkg := create(t, airlocktest.WritePackage(t))
+	if _, err := airlock.Sign(ctx, unsignedPkg, key, airlock.SignOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	otherRules := p
 	otherRules.Attestations = []policy.AttestationRule{{PredicateType: attest.PredicateSLSAProvenance, Signers: other.Signers}}
 
@@ -138,7 +142,7 @@ func TestProvenanceAndSBOMContent(t *testing.T) {
 	if _, err := airlock.Create(ctx, dir, out, airlock.CreateOptions{Env: lookup}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := airlock.Sign(ctx, out, key, airlock.SignOptions{}); err != nil {
+	if _, err := airlock.Sign(ctx, out, key, airlock.SignOptions{Statements: []string{attest.PredicateSLSAProvenance, attest.PredicateSPDX}}); err != nil {
 		t.Fatal(err)
 	}
 	prov, _ := json.Marshal(statementOf(t, out, attest.PredicateSLSAProvenance, p))
@@ -166,7 +170,7 @@ func TestProvenanceAndSBOMContent(t *testing.T) {
 	if _, err := airlock.Create(ctx, dir, cdx, airlock.CreateOptions{SBOMFormat: airlock.SBOMCycloneDX, NoProvenance: true}); err != nil {
 		t.Fatal(err)
 	}
-	airlock.Sign(ctx, cdx, key, airlock.SignOptions{})
+	airlock.Sign(ctx, cdx, key, airlock.SignOptions{AllStatements: true})
 	bom, _ := json.Marshal(statementOf(t, cdx, attest.PredicateCycloneDX, p))
 	if !strings.Contains(string(bom), `"specVersion":"1.6"`) || !strings.Contains(string(bom), `"bomFormat":"CycloneDX"`) {
 		t.Errorf("not a CycloneDX 1.6 BOM:\n%s", bom)
@@ -182,8 +186,10 @@ func TestAttestationCommandsFetchLittle(t *testing.T) {
 	for _, size := range []int{1 << 20, 16 << 20} {
 		dir := airlocktest.WritePackage(t)
 		os.WriteFile(filepath.Join(dir, "files", "hello.txt"), make([]byte, size), 0o644)
-		out := create(t, dir)
-		airlock.Sign(ctx, out, key, airlock.SignOptions{})
+		out := filepath.Join(t.TempDir(), "hello.tar")
+		if _, err := airlock.Create(ctx, dir, out, airlock.CreateOptions{Key: key}); err != nil {
+			t.Fatal(err)
+		}
 		host := airlocktest.NewRegistry(t)
 		if _, err := airlock.Push(ctx, out, "oci://"+host+"/team/hello", airlock.PushOptions{}); err != nil {
 			t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/airlock-dev/airlock/build"
 	"github.com/airlock-dev/airlock/definition"
 	"github.com/airlock-dev/airlock/registry"
+	"github.com/airlock-dev/airlock/sign"
 	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/trust"
 )
@@ -60,7 +61,16 @@ type CreateOptions struct {
 	TempDir string
 	// Logger receives progress. Default: discard.
 	Logger *slog.Logger
+	// Key, when set, signs the package root, its provenance and its SBOM in
+	// the same step that makes them: the signer signs only what it produced.
+	Key *sign.Key
+	// Sign says how they are signed. Default: with Key alone, offline. With
+	// Sign.FulcioURL set and no Key, they are signed keylessly.
+	Sign sign.Options
 }
+
+// signing reports whether the options ask for signatures.
+func (o CreateOptions) signing() bool { return o.Key != nil || o.Sign.FulcioURL != "" }
 
 // CreateResult describes the package [Create] wrote.
 type CreateResult struct {
@@ -68,14 +78,18 @@ type CreateResult struct {
 	Name, Version string
 	// Root is the package root's descriptor; its digest is what gets signed.
 	Root ocispec.Descriptor
-	// Statements are the unsigned statements written beside it (provenance,
-	// SBOM); `sign` signs them along with the package.
+	// Statements are the referrers holding the provenance and SBOM: unsigned
+	// statements, or signed attestations when Create signed.
 	Statements []ocispec.Descriptor
+	// Signature is the package's signature referrer, when Create signed.
+	Signature *ocispec.Descriptor
 }
 
 // Create builds dir/airlock.yaml into a package archive at output, with an
-// unsigned SLSA provenance statement and SBOM as referrers of the root. The
-// archive is written atomically: on failure nothing is left at output.
+// SLSA provenance statement and an SBOM as referrers of the root: signed
+// with the package when opts names a key or keyless signing, unsigned
+// otherwise (then `sign --statement` signs them). The archive is written
+// atomically: on failure nothing is left at output.
 func Create(ctx context.Context, dir, output string, opts CreateOptions) (*CreateResult, error) {
 	if opts.SBOMFormat != "" && opts.SBOMFormat != SBOMSPDX && opts.SBOMFormat != SBOMCycloneDX {
 		return nil, fmt.Errorf("SBOM format: expected %q or %q, found %q", SBOMSPDX, SBOMCycloneDX, opts.SBOMFormat)
@@ -106,21 +120,80 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 		return nil, err
 	}
 	res := &CreateResult{Name: pkg.Metadata.Name, Version: pkg.Metadata.Version, Root: built.Root}
-	statements, err := statements(ctx, pkg, built, upstreamSBOMs(upstream), store, started, opts)
+	made, err := statements(pkg, built, upstreamSBOMs(upstream), started, opts)
 	if err != nil {
 		return nil, err
 	}
-	res.Statements = statements
-	manifests := append(append([]ocispec.Descriptor{built.Root}, statements...), indexEntries(upstream)...)
+	if err := res.attach(ctx, made, store, built, opts); err != nil {
+		return nil, err
+	}
+	manifests := append([]ocispec.Descriptor{built.Root}, res.Statements...)
+	if res.Signature != nil {
+		manifests = append([]ocispec.Descriptor{built.Root, *res.Signature}, res.Statements...)
+	}
+	for _, c := range upstream {
+		manifests = append(manifests, descriptors([]*referrer{c.ref})...)
+	}
 	if err := archive.WriteFile(ctx, output, store, manifests); err != nil {
 		return nil, fmt.Errorf("write %s: %w", output, err)
 	}
 	return res, nil
 }
 
-// statements writes the provenance and SBOM statements into the store as
-// referrers of the root and returns their descriptors.
-func statements(ctx context.Context, pkg *definition.Package, built *build.Result, sboms map[digest.Digest][]digest.Digest, store *build.Store, started time.Time, opts CreateOptions) ([]ocispec.Descriptor, error) {
+// made is a statement create made, before it is stored.
+type made struct {
+	predicateType string
+	statement     []byte
+}
+
+// attach stores the statements as referrers of the root: signed, with a
+// signature of the root, when opts asks; unsigned otherwise.
+func (res *CreateResult) attach(ctx context.Context, statements []made, store *build.Store, built *build.Result, opts CreateOptions) error {
+	put := func(mediaType string, data []byte) error {
+		_, err := store.PushBytes(ctx, mediaType, data)
+		return err
+	}
+	if opts.signing() {
+		bundle, err := signRoot(ctx, built.Root.Digest, opts.Key, opts.Sign)
+		if err != nil {
+			return err
+		}
+		statements = append([]made{{spec.PredicateTypeCosignSign, bundle}}, statements...)
+	}
+	for i, m := range statements {
+		var ref *spec.BundleReferrer
+		var err error
+		layer := m.statement
+		switch {
+		case opts.signing() && i == 0:
+			ref, err = spec.NewBundleReferrer(built.Root, layer, m.predicateType, built.Created)
+		case opts.signing():
+			if layer, err = signStatement(ctx, built.Root.Digest, m.statement, opts.Key, opts.Sign); err == nil {
+				ref, err = spec.NewBundleReferrer(built.Root, layer, m.predicateType, built.Created)
+			}
+		default:
+			ref, err = spec.NewStatementReferrer(built.Root, layer, m.predicateType, built.Created)
+		}
+		if err != nil {
+			return err
+		}
+		if err := put(ref.Bundle.MediaType, layer); err != nil {
+			return err
+		}
+		if err := put(ocispec.MediaTypeImageManifest, ref.Manifest); err != nil {
+			return err
+		}
+		if opts.signing() && i == 0 {
+			res.Signature = &ref.Descriptor
+			continue
+		}
+		res.Statements = append(res.Statements, ref.Descriptor)
+	}
+	return nil
+}
+
+// statements makes the provenance and SBOM statements.
+func statements(pkg *definition.Package, built *build.Result, sboms map[digest.Digest][]digest.Digest, started time.Time, opts CreateOptions) ([]made, error) {
 	if opts.NoProvenance && opts.NoSBOM {
 		return nil, nil
 	}
@@ -148,7 +221,7 @@ func statements(ctx context.Context, pkg *definition.Package, built *build.Resul
 	if opts.SBOMFormat == SBOMCycloneDX {
 		sbom = maker{opts.NoSBOM, attest.PredicateCycloneDX, attest.CycloneDX}
 	}
-	var out []ocispec.Descriptor
+	var out []made
 	for _, m := range []maker{{opts.NoProvenance, attest.PredicateSLSAProvenance, attest.Provenance}, sbom} {
 		if m.skip {
 			continue
@@ -157,33 +230,19 @@ func statements(ctx context.Context, pkg *definition.Package, built *build.Resul
 		if err != nil {
 			return nil, err
 		}
-		ref, err := spec.NewStatementReferrer(built.Root, st, m.predicateType, built.Created)
-		if err != nil {
-			return nil, err
-		}
-		for _, blob := range []struct {
-			mediaType string
-			data      []byte
-		}{{spec.MediaTypeInToto, st}, {ocispec.MediaTypeImageManifest, ref.Manifest}} {
-			if _, err := store.PushBytes(ctx, blob.mediaType, blob.data); err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, ref.Descriptor)
+		out = append(out, made{m.predicateType, st})
 	}
 	return out, nil
 }
 
 // upstreamSBOMs maps each image digest to the SBOM attestations carried for
 // it, by the predicate types their listings name.
-func upstreamSBOMs(carried []registry.Referrer) map[digest.Digest][]digest.Digest {
+func upstreamSBOMs(carried []carriedImage) map[digest.Digest][]digest.Digest {
 	out := map[digest.Digest][]digest.Digest{}
-	for _, r := range carried {
-		switch r.Annotations[spec.AnnotationBundlePredicateType] {
+	for _, c := range carried {
+		switch c.ref.predicateType {
 		case attest.PredicateSPDX, attest.PredicateCycloneDX, "https://spdx.dev/Document/v2.3":
-			if r.Subject != "" {
-				out[r.Subject] = append(out[r.Subject], r.Digest)
-			}
+			out[c.subject] = append(out[c.subject], c.ref.desc.Digest)
 		}
 	}
 	return out

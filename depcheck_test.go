@@ -17,7 +17,7 @@ const module = "github.com/airlock-dev/airlock"
 // tier orders the packages: a package may import its own tier and lower ones
 // only (DESIGN.md, "Shape of the code"). Library packages are tiers 0 to 3.
 var tier = map[string]int{
-	"spec": 0, "internal/yamlfile": 0, "internal/limited": 0,
+	"spec": 0, "internal/yamlfile": 0, "internal/limited": 0, "internal/graph": 0,
 	"definition": 1, "archive": 1, "policy": 1,
 	"build": 2, "sign": 2, "attest": 2, "trust": 2, "registry": 2, "verify": 2,
 	"": 3, "airlocktest": 3,

@@ -35,24 +35,24 @@ func ExampleCreate() {
 	// Output: hello 1.0.0
 }
 
-// Sign and Verify: a key signs the archive in place; a policy naming the
-// public key verifies it, offline.
+// Create signs the package, its provenance and its SBOM in one step; a
+// policy naming the public key verifies it, offline, and can bind it to the
+// name and version expected.
 func ExampleVerify() {
 	ctx := context.Background()
 	out := filepath.Join(os.TempDir(), "example-verify.tar")
 	defer os.Remove(out)
-	if _, err := airlock.Create(ctx, "examples/hello", out, airlock.CreateOptions{}); err != nil {
-		fmt.Println(err)
-		return
-	}
 	key, pair := exampleKey()
-	if _, err := airlock.Sign(ctx, out, key, airlock.SignOptions{}); err != nil {
+	if _, err := airlock.Create(ctx, "examples/hello", out, airlock.CreateOptions{Key: key}); err != nil {
 		fmt.Println(err)
 		return
 	}
 
 	team, _ := policy.KeySigner("team.pub", pair.PublicKey)
-	res, err := airlock.Verify(ctx, out, airlock.VerifyOptions{Policy: policy.Policy{Signers: []policy.Signer{team}, InsecureIgnoreTlog: true}})
+	res, err := airlock.Verify(ctx, out, airlock.VerifyOptions{
+		Policy:     policy.Policy{Signers: []policy.Signer{team}, InsecureIgnoreTlog: true},
+		ExpectName: "hello", MinVersion: "1.0.0",
+	})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -86,7 +86,8 @@ func ExampleInspect() {
 	// app hello-0.1.0.tgz 336
 }
 
-// Sign signs an archive in place with a key file in cosign's format.
+// Sign signs an archive's root in place with a key file in cosign's format.
+// Unsigned statements are shown, and signed only when named.
 func ExampleSign() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "example-sign-*")
@@ -104,13 +105,22 @@ func ExampleSign() {
 		fmt.Println(err)
 		return
 	}
-	res, err := airlock.Sign(ctx, out, key, airlock.SignOptions{})
+	res, err := airlock.Sign(ctx, out, key, airlock.SignOptions{
+		Statements: []string{"https://slsa.dev/provenance/v1"},
+		Show: func(st airlock.Statement) error {
+			fmt.Println(st.PredicateType, st.Signed)
+			return nil
+		},
+	})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(res.Signature.ArtifactType)
-	// Output: application/vnd.dev.sigstore.bundle.v0.3+json
+	fmt.Println(res.Signature.ArtifactType, len(res.Attestations))
+	// Output:
+	// https://slsa.dev/provenance/v1 true
+	// https://spdx.dev/Document false
+	// application/vnd.dev.sigstore.bundle.v0.3+json 1
 }
 
 // Push publishes a signed archive; Pull fetches it back, verifying the
@@ -138,7 +148,7 @@ func ExamplePush() {
 
 	team, _ := policy.KeySigner("team.pub", pair.PublicKey)
 	res, err := airlock.Pull(ctx, "oci://"+host+"/apps/hello:1.0.0", filepath.Join(dir, "pulled.tar"), airlock.PullOptions{
-		Policy: policy.Policy{Signers: []policy.Signer{team}, InsecureIgnoreTlog: true},
+		VerifyOptions: airlock.VerifyOptions{Policy: policy.Policy{Signers: []policy.Signer{team}, InsecureIgnoreTlog: true}},
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -177,7 +187,7 @@ components:
 	airlock.Sign(ctx, archive, key, airlock.SignOptions{})
 
 	team, _ := policy.KeySigner("team.pub", pair.PublicKey)
-	res, err := airlock.Mirror(ctx, archive, "oci://"+internal+"/apps", airlock.MirrorOptions{Policy: policy.Policy{Signers: []policy.Signer{team}, InsecureIgnoreTlog: true}})
+	res, err := airlock.Mirror(ctx, archive, "oci://"+internal+"/apps", airlock.MirrorOptions{VerifyOptions: airlock.VerifyOptions{Policy: policy.Policy{Signers: []policy.Signer{team}, InsecureIgnoreTlog: true}}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -259,7 +269,7 @@ func ExampleAttest() {
 		return
 	}
 	key, pair := exampleKey()
-	airlock.Sign(ctx, pkg, key, airlock.SignOptions{}) // signs the package, its provenance and its SBOM
+	airlock.Sign(ctx, pkg, key, airlock.SignOptions{AllStatements: true}) // the package, its provenance and its SBOM
 	if _, err := airlock.Attest(ctx, pkg, "https://example.com/scan/v1", []byte(`{"result":"pass"}`), key, airlock.AttestOptions{}); err != nil {
 		fmt.Println(err)
 		return

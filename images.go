@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
-	"sync"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 	"oras.land/oras-go/v2"
@@ -18,10 +18,10 @@ import (
 
 	"github.com/airlock-dev/airlock/build"
 	"github.com/airlock-dev/airlock/definition"
+	"github.com/airlock-dev/airlock/internal/graph"
 	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/internal/yamlfile"
 	"github.com/airlock-dev/airlock/policy"
-	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
 )
@@ -83,94 +83,88 @@ func imagePolicyOf(img ocispec.Descriptor, override *policy.ImagePolicy) (*polic
 	return &ip, nil
 }
 
-// verifyImage checks an image's signatures and required attestations (the
-// source's root is the image) and returns its result and the referrers that
-// verified, which are what a package carries.
-func verifyImage(ctx context.Context, src *source, ref string, ip *policy.ImagePolicy, v *verify.Verifier) (verify.ImageResult, []registry.Referrer, error) {
-	res := verify.ImageResult{Ref: ref, Digest: src.root.Digest.String()}
+// verifyImage checks the signatures and required attestations of subject,
+// an image (or one platform of it), reading its referrers through rr, and
+// returns its result and the referrers that verified: what a package carries.
+func verifyImage(ctx context.Context, rr *referrerReader, ref string, subject ocispec.Descriptor, ip *policy.ImagePolicy, v *verify.Verifier) (verify.ImageResult, []*referrer, error) {
+	res := verify.ImageResult{Ref: ref, Digest: subject.Digest.String()}
 	p, err := ip.Policy(".")
 	if err != nil {
 		return res, nil, err
 	}
-	sigs, err := src.signatures(ctx)
+	sigs, sigWhere, err := rr.signatures(ctx, subject)
 	if err != nil {
-		return res, nil, err
+		return res, nil, imageFailure(ref, err)
 	}
-	sigResults, err := v.Signatures(src.root.Digest, sigs, p)
+	sigResults, err := v.Signatures(subject.Digest, sigs, p)
 	res.Signatures = sigResults
 	if err != nil {
 		return res, nil, imageFailure(ref, err)
 	}
-	atts, unsigned, err := src.attestations(ctx, func(string) bool { return true })
+	atts, unsigned, attWhere, err := rr.attestations(ctx, subject, func(string) bool { return true })
 	if err != nil {
-		return res, nil, err
+		return res, nil, imageFailure(ref, err)
 	}
-	attResults, err := v.Attestations(src.root.Digest, atts, unsigned, p)
+	attResults, err := v.Attestations(subject.Digest, atts, unsigned, p)
 	res.Attestations = attResults
 	if err != nil {
 		return res, nil, imageFailure(ref, err)
 	}
 	res.Verified = true
-	verified := map[string]bool{}
 	for _, s := range sigResults {
 		if s.Verified {
-			verified[s.Source] = true
 			res.Signer = signerOf(s)
 		}
 	}
-	for _, a := range attResults {
-		if a.Verified {
-			verified[a.Source] = true
-		}
-	}
-	var carry []registry.Referrer
-	for _, r := range src.referrers {
-		if verified[r.Digest.String()] || (r.LegacyTag != "" && verified[r.LegacyTag+"@"+r.Digest.String()]) {
-			carry = append(carry, r)
-		}
-	}
-	return res, carry, nil
+	carry := verifiedOnes(sigWhere, sigResults, nil)
+	return res, append(carry, verifiedOnes(attWhere, nil, attResults)...), nil
+}
+
+// carriedImage is a referrer to carry, with the image or platform it is about.
+type carriedImage struct {
+	subject digest.Digest
+	ref     *referrer
 }
 
 // verifyImageOrPlatforms verifies an image; an index its publisher did not
 // sign as a whole verifies when every platform manifest in it does (some
 // publishers sign each platform). It returns the referrers to carry.
-func verifyImageOrPlatforms(ctx context.Context, src *source, ref string, ip *policy.ImagePolicy, v *verify.Verifier, referrersOf func(ocispec.Descriptor) ([]registry.Referrer, error)) (verify.ImageResult, []registry.Referrer, error) {
-	res, carry, err := verifyImage(ctx, src, ref, ip, v)
+func verifyImageOrPlatforms(ctx context.Context, rr *referrerReader, ref string, img ocispec.Descriptor, ip *policy.ImagePolicy, v *verify.Verifier) (verify.ImageResult, []carriedImage, error) {
+	res, carry, err := verifyImage(ctx, rr, ref, img, ip, v)
 	f, failed := verify.AsFailure(err)
-	if !failed || f.Reason != verify.ReasonNoSignature || !isIndex(src.root.MediaType) {
-		return res, carry, err
+	if !failed || f.Reason != verify.ReasonNoSignature || !isIndex(img.MediaType) {
+		return res, about(img.Digest, carry), err
 	}
-	data, rerr := readBounded(ctx, src.store, src.root, spec.MaxManifestSize)
+	data, rerr := graph.ReadBounded(ctx, rr.src, img, spec.MaxManifestSize)
 	if rerr != nil {
-		return res, nil, rerr
+		return res, nil, classify(rerr)
 	}
-	children, cerr := spec.Children(src.root.MediaType, data)
+	children, cerr := spec.Children(img.MediaType, data)
 	if cerr != nil || len(children) == 0 {
 		return res, nil, err
 	}
-	res = verify.ImageResult{Ref: ref, Digest: src.root.Digest.String(), Note: "signed per platform"}
+	res = verify.ImageResult{Ref: ref, Digest: img.Digest.String(), Note: "signed per platform"}
+	var all []carriedImage
 	for _, child := range children {
-		refs, rerr := referrersOf(child)
-		if rerr != nil {
-			return res, nil, rerr
-		}
-		childSrc := &source{store: src.store, archive: src.archive, remote: src.remote, root: plain(child), referrers: refs}
-		cres, ccarry, cerr := verifyImage(ctx, childSrc, ref+"@"+child.Digest.String(), ip, v)
+		cres, ccarry, cerr := verifyImage(ctx, rr, ref+"@"+child.Digest.String(), plain(child), ip, v)
 		if cerr != nil {
 			return res, nil, err // the index's own failure says what was expected
 		}
 		res.Signer = cres.Signer
 		res.Signatures = append(res.Signatures, cres.Signatures...)
 		res.Attestations = append(res.Attestations, cres.Attestations...)
-		carry = append(carry, ccarry...)
+		all = append(all, about(child.Digest, ccarry)...)
 	}
 	res.Verified = true
-	return res, carry, nil
+	return res, all, nil
 }
 
-func isIndex(mediaType string) bool {
-	return mediaType == ocispec.MediaTypeImageIndex || mediaType == spec.MediaTypeDockerManifestList
+func about(subject digest.Digest, refs []*referrer) []carriedImage {
+	out := make([]carriedImage, len(refs))
+	for i, r := range refs {
+		out[i] = carriedImage{subject, r}
+	}
+	return out
 }
 
 // imageFailure names the image in a verification failure.
@@ -181,79 +175,72 @@ func imageFailure(ref string, err error) error {
 	return fmt.Errorf("image %s: %w", ref, err)
 }
 
-// remoteImage opens an image in its registry as a source whose root is the image.
-func remoteImage(ctx context.Context, ref string, desc ocispec.Descriptor, reg registry.Options) (*source, error) {
-	r, err := orasregistry.ParseReference(ref)
-	if err != nil {
-		return nil, err
-	}
-	repo, err := registry.Repository(r, reg)
-	if err != nil {
-		return nil, err
-	}
-	store := registry.NewStore(repo)
-	if _, err := registry.ProbeReferrers(ctx, repo); err != nil {
-		return nil, err
-	}
-	refs, err := registry.Discover(ctx, repo, plain(desc))
-	if err != nil {
-		return nil, err
-	}
-	return &source{store: store, remote: store, root: plain(desc), referrers: refs}, nil
-}
-
-// checkImages re-verifies every image of a package against its recorded
-// policy (or override), several at once with one verifier, and records each
-// image's result. An image without a policy is reported "not verified
-// upstream", and is an error when requireSigned is set.
-func checkImages(ctx context.Context, src *source, v *verify.Verifier, override *policy.ImagePolicy, requireSigned bool, res *verify.Result) error {
-	var images []ocispec.Descriptor
-	for _, m := range src.index.Manifests {
-		if m.ArtifactType != spec.ArtifactTypeComponent {
-			images = append(images, m)
-		}
-	}
+// verifyImages re-verifies every image of the package against its recorded
+// policy (or the override), several at once with one verifier, records each
+// image's result, and carries the referrers that verified. An image without
+// a policy is reported "not verified upstream", and is an error when
+// opts.RequireImageSignatures is set.
+func (p *Package) verifyImages(ctx context.Context, v *verify.Verifier, opts VerifyOptions, h *Handle) error {
+	images := p.Images()
 	results := make([]verify.ImageResult, len(images))
-	var mu sync.Mutex
+	carried := make([][]carriedImage, len(images))
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(runtime.GOMAXPROCS(0))
 	for i, img := range images {
 		eg.Go(func() error {
-			r, err := checkImage(ctx, src, img, v, override, requireSigned)
-			mu.Lock()
-			results[i] = r
-			mu.Unlock()
+			r, c, err := checkImage(ctx, p.refs, img, v, opts.ImagePolicy, opts.RequireImageSignatures)
+			results[i], carried[i] = r, c
 			return err
 		})
 	}
 	err := eg.Wait()
-	res.Images = results
-	if err == nil && len(images) > 0 {
-		res.AddCheck("images", verify.StatusPassed, fmt.Sprintf("%d images checked against their publishers' policies", len(images)))
+	h.res.Images = results
+	if err != nil {
+		return err
 	}
-	return err
+	for _, cs := range carried {
+		for _, c := range cs {
+			h.carry(c.subject, c.ref)
+		}
+	}
+	addImagesCheck(h.res)
+	return nil
 }
 
-func checkImage(ctx context.Context, src *source, img ocispec.Descriptor, v *verify.Verifier, override *policy.ImagePolicy, requireSigned bool) (verify.ImageResult, error) {
+// addImagesCheck sums up the images: only checks that ran are counted.
+func addImagesCheck(res *verify.Result) {
+	verified, skipped := 0, 0
+	for _, im := range res.Images {
+		if im.Verified {
+			verified++
+		} else {
+			skipped++
+		}
+	}
+	switch {
+	case verified > 0 && skipped > 0:
+		res.AddCheck("images", verify.StatusPassed, fmt.Sprintf("%d of %d images verified against their publishers' policies; %d not verified upstream (no recorded policy)", verified, verified+skipped, skipped))
+	case verified > 0:
+		res.AddCheck("images", verify.StatusPassed, fmt.Sprintf("%d images verified against their publishers' policies", verified))
+	case skipped > 0:
+		res.AddCheck("images", verify.StatusSkipped, fmt.Sprintf("%d images not verified upstream: the package records no policy for them", skipped))
+	}
+}
+
+func checkImage(ctx context.Context, rr *referrerReader, img ocispec.Descriptor, v *verify.Verifier, override *policy.ImagePolicy, requireSigned bool) (verify.ImageResult, []carriedImage, error) {
 	ref := img.Annotations[spec.AnnotationImageRef]
 	ip, err := imagePolicyOf(img, override)
 	if err != nil {
-		return verify.ImageResult{Ref: ref, Digest: img.Digest.String()}, err
+		return verify.ImageResult{Ref: ref, Digest: img.Digest.String()}, nil, err
 	}
 	if ip == nil {
 		r := verify.ImageResult{Ref: ref, Digest: img.Digest.String(), Note: "not verified upstream: the package records no policy for it"}
 		if requireSigned {
-			return r, verify.Fail(verify.ReasonImageUnverified, "image %s: expected a publisher's policy (--require-image-signatures), found none", ref)
+			return r, nil, verify.Fail(verify.ReasonImageUnverified, "image %s: expected a publisher's policy (VerifyOptions.RequireImageSignatures), found none", ref)
 		}
-		return r, nil
+		return r, nil, nil
 	}
-	referrers, err := src.referrersOf(ctx, img)
-	if err != nil {
-		return verify.ImageResult{Ref: ref, Digest: img.Digest.String()}, err
-	}
-	imgSrc := &source{store: src.store, archive: src.archive, remote: src.remote, root: plain(img), referrers: referrers}
-	r, _, err := verifyImageOrPlatforms(ctx, imgSrc, ref, ip, v, func(d ocispec.Descriptor) ([]registry.Referrer, error) { return src.referrersOf(ctx, d) })
-	return r, err
+	return verifyImageOrPlatforms(ctx, rr, ref, plain(img), ip, v)
 }
 
 // LoadImagePolicy reads a policy file whose signers and attestations apply to
@@ -285,29 +272,13 @@ func LoadImagePolicy(path string) (*policy.ImagePolicy, error) {
 	return ip, nil
 }
 
-// imageReferrers lists the referrers the package holds for its images (the
-// publishers' signatures and attestations it carries).
-func (s *source) imageReferrers(ctx context.Context) ([]registry.Referrer, error) {
-	var out []registry.Referrer
-	for _, m := range s.index.Manifests {
-		if m.ArtifactType == spec.ArtifactTypeComponent {
-			continue
-		}
-		refs, err := s.referrersOf(ctx, m)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, refs...)
-	}
-	return out, nil
-}
-
 // carryUpstream verifies each image that has a policy against its publisher's
 // signatures in its registry, several at once with one verifier, copies the
-// referrers that verified into the build's store, and returns them with, per
-// image digest, its carried SBOM attestations. An image that does not verify
-// stops the build with a failure naming it.
-func carryUpstream(ctx context.Context, built *build.Result, store *build.Store, opts CreateOptions) ([]registry.Referrer, error) {
+// referrers that verified into the build's store, and returns them as
+// index.json entries, with, per image digest, its carried SBOM
+// attestations. An image that does not verify stops the build with a
+// failure naming it.
+func carryUpstream(ctx context.Context, built *build.Result, store *build.Store, opts CreateOptions) ([]carriedImage, error) {
 	v, err := verifier(opts.Trust)
 	if err != nil {
 		return nil, err
@@ -318,7 +289,7 @@ func carryUpstream(ctx context.Context, built *build.Result, store *build.Store,
 			images = append(images, c)
 		}
 	}
-	carried := make([][]registry.Referrer, len(images))
+	carried := make([][]carriedImage, len(images))
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(runtime.GOMAXPROCS(0))
 	for i, c := range images {
@@ -331,38 +302,42 @@ func carryUpstream(ctx context.Context, built *build.Result, store *build.Store,
 	if err := eg.Wait(); err != nil {
 		return nil, err
 	}
-	var out []registry.Referrer
+	var out []carriedImage
 	for _, refs := range carried {
 		out = append(out, refs...)
 	}
 	return out, nil
 }
 
-func carryImage(ctx context.Context, c build.Content, store *build.Store, v *verify.Verifier, opts CreateOptions) ([]registry.Referrer, error) {
+func carryImage(ctx context.Context, c build.Content, store *build.Store, v *verify.Verifier, opts CreateOptions) ([]carriedImage, error) {
 	ip, err := imagePolicyOf(c.Descriptor, nil)
 	if err != nil {
 		return nil, err
 	}
 	if ip == nil {
 		if opts.RequireImageSignatures {
-			return nil, verify.Fail(verify.ReasonImageUnverified, "image %s: expected a verify: block or imagePolicy (--require-image-signatures), found none", c.Name)
+			return nil, verify.Fail(verify.ReasonImageUnverified, "image %s: expected a verify: block or imagePolicy (CreateOptions.RequireImageSignatures), found none", c.Name)
 		}
 		return nil, nil
 	}
-	src, err := remoteImage(ctx, c.Name, c.Descriptor, opts.Registry)
-	if err != nil {
-		return nil, fmt.Errorf("image %s: %w", c.Name, err)
-	}
-	repo := src.remote.Repository()
-	_, refs, err := verifyImageOrPlatforms(ctx, src, c.Name, ip, v, func(d ocispec.Descriptor) ([]registry.Referrer, error) {
-		return registry.Discover(ctx, repo, plain(d))
-	})
+	r, err := orasregistry.ParseReference(c.Name)
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range refs {
-		if err := oras.CopyGraph(ctx, src.store, store, plain(r.Descriptor), oras.CopyGraphOptions{}); err != nil {
-			return nil, fmt.Errorf("image %s: copy %s: %w", c.Name, r.Digest, err)
+	src, err := newRemote(r.Registry+"/"+r.Repository, opts.Registry)
+	if err == nil {
+		err = src.probe(ctx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", c.Name, err)
+	}
+	_, refs, err := verifyImageOrPlatforms(ctx, newReferrerReader(src), c.Name, plain(c.Descriptor), ip, v)
+	if err != nil {
+		return nil, err
+	}
+	for _, ci := range refs {
+		if err := oras.CopyGraph(ctx, src.store, store, ci.ref.desc, oras.CopyGraphOptions{}); err != nil {
+			return nil, fmt.Errorf("image %s: copy %s: %w", c.Name, ci.ref.desc.Digest, err)
 		}
 	}
 	return refs, nil

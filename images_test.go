@@ -74,7 +74,7 @@ func TestImagesVerifiedUpstreamAndOffline(t *testing.T) {
 
 	// Mirrored with its signature, which the internal registry then serves.
 	internal := airlocktest.NewRegistry(t)
-	mres, err := airlock.Mirror(ctx, out, "oci://"+internal+"/apps", airlock.MirrorOptions{Policy: p})
+	mres, err := airlock.Mirror(ctx, out, "oci://"+internal+"/apps", airlock.MirrorOptions{VerifyOptions: airlock.VerifyOptions{Policy: p}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/airlock-dev/airlock/internal/graph"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
@@ -62,7 +63,7 @@ type ImageInfo struct {
 	Size      int64  `json:"size"`
 }
 
-// ReferrerInfo is a signature or attestation attached to the root.
+// ReferrerInfo is a manifest attached to the root, as its content says.
 type ReferrerInfo struct {
 	Digest        string `json:"digest"`
 	ArtifactType  string `json:"artifactType"`
@@ -70,30 +71,56 @@ type ReferrerInfo struct {
 	Created       string `json:"created,omitempty"`
 	// Tag is set for cosign's legacy tag-based signatures and attestations.
 	Tag string `json:"tag,omitempty"`
+	// Kind is what airlock reads it as: "signature", "attestation",
+	// "statement" (unsigned), "legacy-signature", "legacy-attestation", or
+	// "ignored" (not read by airlock: never counted or carried).
+	Kind string `json:"kind"`
+	// Signed is true for signatures and attestations, which carry a
+	// signature; Inspect verifies none of them.
+	Signed bool `json:"signed"`
+	// Note says why an ignored referrer is ignored.
+	Note string `json:"note,omitempty"`
+}
+
+// kindNames names a referrer's kind in an Inspection.
+var kindNames = map[kind]string{kindOther: "ignored", kindStatement: "statement", kindLegacySig: "legacy-signature", kindLegacyAtt: "legacy-attestation"}
+
+func referrerInfo(r *referrer) ReferrerInfo {
+	info := ReferrerInfo{
+		Digest: r.desc.Digest.String(), ArtifactType: r.desc.ArtifactType, PredicateType: r.predicateType,
+		Created: r.desc.Annotations[spec.AnnotationCreated], Tag: r.tag, Kind: kindNames[r.kind], Note: r.note,
+		Signed: r.kind == kindBundle || r.kind == kindLegacySig || r.kind == kindLegacyAtt,
+	}
+	if r.kind == kindBundle {
+		info.Kind = "attestation"
+		if r.predicateType == spec.PredicateTypeCosignSign {
+			info.Kind = "signature"
+		}
+	}
+	return info
 }
 
 // Inspect reads the package at target (an archive path or an oci://
-// reference) and describes it, without verifying digests or signatures.
+// reference) and describes it, without verifying digests or signatures:
+// every referrer of the root is listed with what airlock reads it as.
 func Inspect(ctx context.Context, target string, opts InspectOptions) (*Inspection, error) {
-	src, err := openSource(ctx, target, opts.Registry)
+	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry})
 	if err != nil {
 		return nil, err
 	}
-	defer src.Close()
+	defer pkg.Close()
 	ins := &Inspection{Components: []ComponentInfo{}, Images: []ImageInfo{}, Referrers: []ReferrerInfo{}}
-	ins.Package = src.info()
-	ins.Description = src.index.Annotations[spec.AnnotationDescription]
-	ins.Created = src.index.Annotations[spec.AnnotationCreated]
-	for _, r := range src.referrers {
-		ins.Referrers = append(ins.Referrers, ReferrerInfo{
-			Digest:        r.Digest.String(),
-			ArtifactType:  r.ArtifactType,
-			PredicateType: r.Annotations[spec.AnnotationBundlePredicateType],
-			Created:       r.Annotations[spec.AnnotationCreated],
-			Tag:           r.LegacyTag,
-		})
+	ins.Package = pkg.Info()
+	ins.Description = pkg.index.Annotations[spec.AnnotationDescription]
+	ins.Created = pkg.index.Annotations[spec.AnnotationCreated]
+	refs, err := pkg.refs.list(ctx, pkg.root, nil)
+	if err != nil {
+		return nil, err
 	}
-	for _, m := range src.index.Manifests {
+	for _, r := range refs {
+		ins.Referrers = append(ins.Referrers, referrerInfo(r))
+	}
+	for _, m := range pkg.index.Manifests {
 		if m.ArtifactType != spec.ArtifactTypeComponent {
 			ins.Images = append(ins.Images, ImageInfo{
 				Ref: m.Annotations[spec.AnnotationImageRef], Component: m.Annotations[spec.AnnotationComponent],
@@ -101,7 +128,7 @@ func Inspect(ctx context.Context, target string, opts InspectOptions) (*Inspecti
 			})
 			continue
 		}
-		c, err := inspectComponent(ctx, src, m)
+		c, err := inspectComponent(ctx, pkg, m)
 		if err != nil {
 			return nil, err
 		}
@@ -110,10 +137,10 @@ func Inspect(ctx context.Context, target string, opts InspectOptions) (*Inspecti
 	return ins, nil
 }
 
-func inspectComponent(ctx context.Context, src *source, desc ocispec.Descriptor) (ComponentInfo, error) {
-	data, err := readBounded(ctx, src.store, desc, spec.MaxManifestSize)
+func inspectComponent(ctx context.Context, pkg *Package, desc ocispec.Descriptor) (ComponentInfo, error) {
+	data, err := graph.ReadBounded(ctx, pkg.src, desc, spec.MaxManifestSize)
 	if err != nil {
-		return ComponentInfo{}, err
+		return ComponentInfo{}, classify(err)
 	}
 	var m ocispec.Manifest
 	if err := json.Unmarshal(data, &m); err != nil {

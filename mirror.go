@@ -9,34 +9,26 @@ import (
 	"strings"
 
 	"github.com/opencontainers/go-digest"
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	orasregistry "oras.land/oras-go/v2/registry"
 
-	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/spec"
-	"github.com/airlock-dev/airlock/trust"
 	"github.com/airlock-dev/airlock/verify"
 )
 
-// MirrorOptions tunes [Mirror]. The zero value is not enough: the policy must
-// name a signer, unless InsecureSkipVerify is set.
+// MirrorOptions tunes [Mirror]. The zero value is not enough: the policy
+// must name a signer, unless InsecureSkipVerify is set.
 type MirrorOptions struct {
-	// Policy names the accepted signers of the package.
-	Policy policy.Policy
+	// VerifyOptions say what the package must satisfy; their Registry also
+	// reaches the destination.
+	VerifyOptions
 	// InsecureSkipVerify mirrors without checking the package's signature.
+	// Digests are still checked; the result says it was not verified.
 	InsecureSkipVerify bool
-	// Trust is the trust material for keyless signatures. Default: the embedded public-good root.
-	Trust *trust.Material
-	// Registry says how registries are reached (source and destination).
-	Registry registry.Options
-	// Concurrency is how many blobs are uploaded at once. Default: 4.
-	Concurrency int
+	// Transfers is how many blobs are uploaded at once. Default: 4.
+	Transfers int
 	// Progress receives transfer progress. Default: none.
 	Progress Progress
-	// ImagePolicy and RequireImageSignatures are as in VerifyOptions.
-	ImagePolicy            *policy.ImagePolicy
-	RequireImageSignatures bool
 }
 
 // MirroredImage is one image [Mirror] copied.
@@ -47,7 +39,7 @@ type MirroredImage struct {
 	Destination string `json:"destination"`
 	// Digest is the image's digest, the same in both places.
 	Digest string `json:"digest"`
-	// Referrers is how many signatures and attestations came with it.
+	// Referrers is how many verified signatures and attestations came with it.
 	Referrers int `json:"referrers"`
 }
 
@@ -59,43 +51,113 @@ type MirrorResult struct {
 	Images []MirroredImage `json:"images"`
 }
 
-// Mirror verifies the package at target (an archive or oci:// reference) as
-// [Verify] does, then copies each image it carries, with the signatures and
-// attestations the package holds for it, into dest (oci://REGISTRY[/PREFIX]):
-// image HOST/PATH:TAG lands at REGISTRY/PREFIX/PATH:TAG with the same digest.
-// Cosign's legacy tags travel as tags.
+// Mirror opens the package at target (an archive or oci:// reference) once,
+// verifies it as [Verify] does, then copies each image it carries, with the
+// publishers' signatures and attestations that verified, into dest
+// (oci://REGISTRY[/PREFIX]) through the verified handle: image
+// HOST/PATH:TAG lands at REGISTRY/PREFIX/PATH:TAG with the same digest.
+// Nothing is pushed before verification passes, and no manifest or tag
+// before every blob under it was uploaded and checked.
 func Mirror(ctx context.Context, target, dest string, opts MirrorOptions) (*MirrorResult, error) {
+	out := &MirrorResult{Images: []MirroredImage{}}
+	if _, err := parsePrefix(dest); err != nil {
+		return out, err
+	}
+	pkg, h, err := openChecked(ctx, target, opts.VerifyOptions, opts.InsecureSkipVerify)
+	if h != nil {
+		out.Verification = h.Result()
+	}
+	if err != nil {
+		return out, err
+	}
+	defer pkg.Close()
+	images, err := h.Mirror(ctx, dest, TransferOptions{Registry: opts.Registry, Transfers: opts.Transfers, Progress: opts.Progress})
+	out.Images = append(out.Images, images...)
+	return out, err
+}
+
+// Mirror copies each image the handle pins, with its carried referrers,
+// into dest (oci://REGISTRY[/PREFIX]): image HOST/PATH:TAG lands at
+// REGISTRY/PREFIX/PATH:TAG with the same digest; cosign's legacy signature
+// tags travel as tags. Every blob is read through the handle and checked as
+// it streams; manifests follow their blobs, tags come last.
+func (h *Handle) Mirror(ctx context.Context, dest string, opts TransferOptions) ([]MirroredImage, error) {
 	prefix, err := parsePrefix(dest)
 	if err != nil {
 		return nil, err
 	}
-	out := &MirrorResult{Images: []MirroredImage{}}
-	if opts.InsecureSkipVerify {
-		out.Verification = newResult(target)
-		out.Verification.AddCheck("signature", verify.StatusSkipped, "--insecure: the signature was not verified")
-	} else {
-		out.Verification, err = Verify(ctx, target, VerifyOptions{Policy: opts.Policy, Trust: opts.Trust, Registry: opts.Registry,
-			ImagePolicy: opts.ImagePolicy, RequireImageSignatures: opts.RequireImageSignatures})
+	repos := map[string]*upload{}
+	var uploads []*upload
+	var out []MirroredImage
+	for _, img := range h.pkg.Images() {
+		source := img.Annotations[spec.AnnotationImageRef]
+		dst, tag, err := destination(prefix, source)
 		if err != nil {
-			return out, err
+			return nil, err
 		}
-	}
-	src, err := openSource(ctx, target, opts.Registry)
-	if err != nil {
-		return out, err
-	}
-	defer src.Close()
-	for _, img := range src.index.Manifests {
-		if img.ArtifactType == spec.ArtifactTypeComponent {
-			continue
+		u := repos[dst.String()]
+		if u == nil {
+			repo, err := registry.Repository(dst, opts.Registry)
+			if err != nil {
+				return nil, err
+			}
+			u = newUpload(repo)
+			repos[dst.String()] = u
+			uploads = append(uploads, u)
 		}
-		m, err := mirrorImage(ctx, src, img, prefix, opts)
+		n, err := h.addImage(ctx, u, img.Digest, tag)
 		if err != nil {
-			return out, fmt.Errorf("mirror %s: %w", img.Annotations[spec.AnnotationImageRef], err)
+			return nil, fmt.Errorf("mirror %s: %w", source, err)
 		}
-		out.Images = append(out.Images, *m)
+		where := dst.String() + "@" + img.Digest.String()
+		if tag != "" {
+			where = dst.String() + ":" + tag
+		}
+		out = append(out, MirroredImage{Source: source, Destination: where, Digest: img.Digest.String(), Referrers: n})
+	}
+	if err := transfer(ctx, withProgress(h, opts.Progress), uploads, opts); err != nil {
+		return nil, h.fail(classify(err), "blobs")
+	}
+	if !h.hashed {
+		h.res.AddCheck("blobs", verify.StatusPassed, "every mirrored blob hashed as it was copied (the package's other content was not read)")
+		h.res.Verified = h.verified
 	}
 	return out, nil
+}
+
+// addImage adds an image and its carried referrers (of it and of its
+// platforms) to u, and returns how many referrers came with it.
+func (h *Handle) addImage(ctx context.Context, u *upload, img digest.Digest, tag string) (int, error) {
+	node := h.g.Nodes[img]
+	if err := u.add(ctx, h, node); err != nil {
+		return 0, err
+	}
+	if tag != "" {
+		u.tags = append(u.tags, tagging{node, tag})
+	}
+	subjects := []digest.Digest{img}
+	if isIndex(node.MediaType) {
+		children, err := h.pkg.platforms(ctx, node)
+		if err != nil {
+			return 0, err
+		}
+		for _, c := range children {
+			subjects = append(subjects, c.Digest)
+		}
+	}
+	n := 0
+	for _, s := range subjects {
+		for _, r := range h.byImage[s] {
+			if err := u.add(ctx, h, r.desc); err != nil {
+				return 0, err
+			}
+			if r.tag != "" {
+				u.tags = append(u.tags, tagging{r.desc, r.tag})
+			}
+			n++
+		}
+	}
+	return n, nil
 }
 
 // parsePrefix parses oci://REGISTRY[/PREFIX].
@@ -129,33 +191,4 @@ func destination(prefix orasregistry.Reference, source string) (orasregistry.Ref
 	}
 	dst := orasregistry.Reference{Registry: prefix.Registry, Repository: repo}
 	return dst, tag, dst.ValidateRepository()
-}
-
-func mirrorImage(ctx context.Context, src *source, img ocispec.Descriptor, prefix orasregistry.Reference, opts MirrorOptions) (*MirroredImage, error) {
-	sourceRef := img.Annotations[spec.AnnotationImageRef]
-	dst, tag, err := destination(prefix, sourceRef)
-	if err != nil {
-		return nil, err
-	}
-	repo, err := registry.Repository(dst, opts.Registry)
-	if err != nil {
-		return nil, err
-	}
-	referrers, err := src.referrersOf(ctx, img)
-	if err != nil {
-		return nil, err
-	}
-	res := &PushResult{}
-	pushOpts := PushOptions{Concurrency: opts.Concurrency, Progress: opts.Progress}
-	if err := pushGraph(ctx, src.store, repo, img, referrers, pushOpts, res); err != nil {
-		return nil, err
-	}
-	where := dst.String() + "@" + img.Digest.String()
-	if tag != "" {
-		if err := repo.Tag(ctx, plain(img), tag); err != nil {
-			return nil, err
-		}
-		where = dst.String() + ":" + tag
-	}
-	return &MirroredImage{Source: sourceRef, Destination: where, Digest: img.Digest.String(), Referrers: len(referrers)}, nil
 }

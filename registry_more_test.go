@@ -37,7 +37,7 @@ func signedArchive(t *testing.T, key *sign.Key) string {
 	if key == nil {
 		key, _ = newKey(t, "team.pub")
 	}
-	if _, err := airlock.Sign(context.Background(), out, key, airlock.SignOptions{}); err != nil {
+	if _, err := airlock.Sign(context.Background(), out, key, airlock.SignOptions{AllStatements: true}); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -155,7 +155,7 @@ func TestPullReportsProgress(t *testing.T) {
 	host, p := published(t)
 	var c countingProgress
 	out := filepath.Join(t.TempDir(), "out.tar")
-	if _, err := airlock.Pull(context.Background(), "oci://"+host+"/team/hello:1.0.0", out, airlock.PullOptions{Policy: p, Progress: &c}); err != nil {
+	if _, err := airlock.Pull(context.Background(), "oci://"+host+"/team/hello:1.0.0", out, airlock.PullOptions{VerifyOptions: airlock.VerifyOptions{Policy: p}, Progress: &c}); err != nil {
 		t.Fatal(err)
 	}
 	if c.started == 0 || c.started != c.finished || c.bytes < 1<<20 {

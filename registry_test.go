@@ -33,7 +33,7 @@ func published(t *testing.T) (string, policy.Policy) {
 	os.WriteFile(filepath.Join(dir, "files", "hello.txt"), big, 0o644)
 	out := create(t, dir)
 	key, p := newKey(t, "team.pub")
-	if _, err := airlock.Sign(context.Background(), out, key, airlock.SignOptions{}); err != nil {
+	if _, err := airlock.Sign(context.Background(), out, key, airlock.SignOptions{AllStatements: true}); err != nil {
 		t.Fatal(err)
 	}
 	host := airlocktest.NewRegistry(t)
@@ -57,7 +57,7 @@ func TestPushVerifyPullRoundTrip(t *testing.T) {
 		t.Fatalf("verify in the registry: %v %+v", err, res)
 	}
 	out := filepath.Join(t.TempDir(), "pulled.tar")
-	if _, err := airlock.Pull(ctx, target, out, airlock.PullOptions{Policy: p}); err != nil {
+	if _, err := airlock.Pull(ctx, target, out, airlock.PullOptions{VerifyOptions: airlock.VerifyOptions{Policy: p}}); err != nil {
 		t.Fatal(err)
 	}
 	// What was pulled verifies offline, as an archive.
@@ -73,20 +73,20 @@ func TestPushVerifyPullRoundTrip(t *testing.T) {
 func TestPushRefusesUnsigned(t *testing.T) {
 	out := create(t, airlocktest.WritePackage(t))
 	host := airlocktest.NewRegistry(t)
-	_, err := airlock.Push(context.Background(), out, "oci://"+host+"/team/hello:1.0", airlock.PushOptions{})
-	if f, ok := verify.AsFailure(err); !ok || f.Reason != verify.ReasonNoSignature || !strings.Contains(f.Message, "--insecure") {
+	_, err := airlock.Push(context.Background(), out, "oci://"+host+"/team/hello:candidate", airlock.PushOptions{})
+	if f, ok := verify.AsFailure(err); !ok || f.Reason != verify.ReasonNoSignature || !strings.Contains(f.Message, "InsecureUnsigned") {
 		t.Fatalf("expected NO_SIGNATURE saying how to proceed, got %v", err)
 	}
 	// Nothing was tagged.
-	if _, err := airlock.Inspect(context.Background(), "oci://"+host+"/team/hello:1.0", airlock.InspectOptions{}); err == nil {
+	if _, err := airlock.Inspect(context.Background(), "oci://"+host+"/team/hello:candidate", airlock.InspectOptions{}); err == nil {
 		t.Fatal("a refused push left a tag")
 	}
 	key, p := newKey(t, "team.pub")
-	if _, err := airlock.Push(context.Background(), out, "oci://"+host+"/team/hello:1.0", airlock.PushOptions{Key: key}); err != nil {
+	if _, err := airlock.Push(context.Background(), out, "oci://"+host+"/team/hello:candidate", airlock.PushOptions{Key: key, AllStatements: true}); err != nil {
 		t.Fatal(err)
 	}
-	// push --key signs the package and the provenance and SBOM create wrote.
-	if _, err := airlock.Verify(context.Background(), "oci://"+host+"/team/hello:1.0", airlock.VerifyOptions{Policy: requiring(p, "https://slsa.dev/provenance/v1", "https://spdx.dev/Document")}); err != nil {
+	// push --key --all-statements signs the package and the provenance and SBOM create wrote.
+	if _, err := airlock.Verify(context.Background(), "oci://"+host+"/team/hello:candidate", airlock.VerifyOptions{Policy: requiring(p, "https://slsa.dev/provenance/v1", "https://spdx.dev/Document")}); err != nil {
 		t.Fatalf("push --key must sign: %v", err)
 	}
 }
@@ -102,7 +102,7 @@ func TestPullWithWrongKeyWritesNothing(t *testing.T) {
 		return false
 	})
 	dir := t.TempDir()
-	_, err := airlock.Pull(context.Background(), "oci://"+proxy+"/team/hello:1.0.0", filepath.Join(dir, "out.tar"), airlock.PullOptions{Policy: other})
+	_, err := airlock.Pull(context.Background(), "oci://"+proxy+"/team/hello:1.0.0", filepath.Join(dir, "out.tar"), airlock.PullOptions{VerifyOptions: airlock.VerifyOptions{Policy: other}})
 	if f, ok := verify.AsFailure(err); !ok || f.Reason != verify.ReasonKeyMismatch {
 		t.Fatalf("expected KEY_MISMATCH, got %v", err)
 	}
@@ -167,13 +167,13 @@ func TestPullFromHostileRegistry(t *testing.T) {
 			up.Header.Del("Content-Length")
 			airlocktest.Relay(w, up)
 			return true
-		}, verify.ReasonMalformedPackage, "is 5000000 bytes: expected at most 4194304"},
+		}, verify.ReasonMalformedPackage, "is 5000000 bytes, more than the 4194304 allowed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			proxy := airlocktest.NewFaultProxy(t, host, tt.fault)
 			dir := t.TempDir()
-			_, err := airlock.Pull(context.Background(), "oci://"+proxy+"/team/hello:1.0.0", filepath.Join(dir, "out.tar"), airlock.PullOptions{Policy: p})
+			_, err := airlock.Pull(context.Background(), "oci://"+proxy+"/team/hello:1.0.0", filepath.Join(dir, "out.tar"), airlock.PullOptions{VerifyOptions: airlock.VerifyOptions{Policy: p}})
 			if err == nil {
 				t.Fatal("expected an error")
 			}
@@ -220,7 +220,7 @@ func TestPullResumesBrokenDownload(t *testing.T) {
 		return true
 	})
 	out := filepath.Join(t.TempDir(), "out.tar")
-	if _, err := airlock.Pull(context.Background(), "oci://"+proxy+"/team/hello:1.0.0", out, airlock.PullOptions{Policy: p}); err != nil {
+	if _, err := airlock.Pull(context.Background(), "oci://"+proxy+"/team/hello:1.0.0", out, airlock.PullOptions{VerifyOptions: airlock.VerifyOptions{Policy: p}}); err != nil {
 		t.Fatal(err)
 	}
 	if dropped.Load() != 1 || ranged.Load() < 1 {
@@ -243,7 +243,7 @@ func TestPullTagMoved(t *testing.T) {
 		return false
 	})
 	dir := t.TempDir()
-	_, err := airlock.Pull(context.Background(), "oci://"+proxy+"/team/hello:1.0.0", filepath.Join(dir, "out.tar"), airlock.PullOptions{Policy: p})
+	_, err := airlock.Pull(context.Background(), "oci://"+proxy+"/team/hello:1.0.0", filepath.Join(dir, "out.tar"), airlock.PullOptions{VerifyOptions: airlock.VerifyOptions{Policy: p}})
 	if f, ok := verify.AsFailure(err); !ok || f.Reason != verify.ReasonTagMoved {
 		t.Fatalf("expected TAG_MOVED, got %v", err)
 	}
@@ -264,7 +264,7 @@ func TestMirrorCopiesImages(t *testing.T) {
 		t.Fatal(err)
 	}
 	internal := airlocktest.NewRegistry(t)
-	res, err := airlock.Mirror(ctx, out, "oci://"+internal+"/apps", airlock.MirrorOptions{Policy: p})
+	res, err := airlock.Mirror(ctx, out, "oci://"+internal+"/apps", airlock.MirrorOptions{VerifyOptions: airlock.VerifyOptions{Policy: p}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestMirrorCopiesImages(t *testing.T) {
 		t.Fatal(err)
 	}
 	fromRegistry := airlocktest.NewRegistry(t)
-	res, err = airlock.Mirror(ctx, "oci://"+pkgHost+"/packages/hello:1.0.0", "oci://"+fromRegistry, airlock.MirrorOptions{Policy: p})
+	res, err = airlock.Mirror(ctx, "oci://"+pkgHost+"/packages/hello:1.0.0", "oci://"+fromRegistry, airlock.MirrorOptions{VerifyOptions: airlock.VerifyOptions{Policy: p}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +293,7 @@ func TestMirrorCopiesImages(t *testing.T) {
 	}
 	// A package that does not verify is not mirrored.
 	_, other := newKey(t, "other.pub")
-	if _, err := airlock.Mirror(ctx, out, "oci://"+internal+"/elsewhere", airlock.MirrorOptions{Policy: other}); !errors.As(err, new(*verify.Failure)) {
+	if _, err := airlock.Mirror(ctx, out, "oci://"+internal+"/elsewhere", airlock.MirrorOptions{VerifyOptions: airlock.VerifyOptions{Policy: other}}); !errors.As(err, new(*verify.Failure)) {
 		t.Fatalf("expected a verification failure, got %v", err)
 	}
 }

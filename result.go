@@ -8,15 +8,19 @@ import (
 )
 
 // finish records err as the failed check named check, fills in the failure
-// and the verdict, and returns err.
+// and the verdict, and returns err. A nil err changes nothing: only the
+// stage that completes a verification says it verified.
 func finish(res *verify.Result, err error, check string) error {
-	if err != nil && check != "" {
+	if err == nil {
+		return nil
+	}
+	if check != "" {
 		res.AddCheck(check, verify.StatusFailed, detail(err))
 	}
 	if f, ok := verify.AsFailure(err); ok {
-		res.Failure = &verify.FailureInfo{Reason: f.Reason, Message: f.Message}
+		res.Failure = &verify.FailureInfo{Reason: f.Reason, Message: f.Detail()}
 	}
-	res.Verified = err == nil
+	res.Verified = false
 	return err
 }
 
@@ -24,7 +28,7 @@ func finish(res *verify.Result, err error, check string) error {
 // the "verification failed" prefix the final error carries.
 func detail(err error) string {
 	if f, ok := verify.AsFailure(err); ok {
-		return string(f.Reason) + ": " + f.Message
+		return string(f.Reason) + ": " + f.Detail()
 	}
 	return err.Error()
 }

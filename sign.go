@@ -11,7 +11,6 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/airlock-dev/airlock/archive"
 	"github.com/airlock-dev/airlock/attest"
 	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/policy"
@@ -21,7 +20,8 @@ import (
 	"github.com/airlock-dev/airlock/verify"
 )
 
-// SignOptions tunes [Sign]. The zero value is valid.
+// SignOptions tunes [Sign]. The zero value signs the package root alone,
+// with the key, offline.
 type SignOptions struct {
 	// Now is the clock for the signature's creation annotation. Default: time.Now.
 	Now func() time.Time
@@ -29,6 +29,30 @@ type SignOptions struct {
 	Sign sign.Options
 	// Registry says how registries are reached, for oci:// targets.
 	Registry registry.Options
+	// Statements names, by predicate type, the unsigned statements to sign
+	// along with the root (each type must match exactly one statement about
+	// the root). Default: none: a statement is signed only when named,
+	// because a signature vouches for what it signs and a statement may
+	// have been put beside the package by anyone who handled it.
+	Statements []string
+	// AllStatements signs every unsigned statement about the root.
+	AllStatements bool
+	// Show, if set, is called with every unsigned statement (saying whether
+	// it will be signed) before anything is signed; an error stops signing.
+	Show func(Statement) error
+}
+
+// Statement is an unsigned in-toto statement about a package root, as a
+// signer is shown it.
+type Statement struct {
+	// PredicateType is the statement's predicate type.
+	PredicateType string `json:"predicateType"`
+	// Digest is the statement's own digest: what is signed when it is.
+	Digest string `json:"digest"`
+	// Summary says what the statement claims, in one line (unverified).
+	Summary string `json:"summary"`
+	// Signed says whether it was (or will be) signed with the root.
+	Signed bool `json:"signed"`
 }
 
 // SignResult describes what [Sign] added.
@@ -39,127 +63,191 @@ type SignResult struct {
 	Signature ocispec.Descriptor
 	// Attestations are the referrers holding the statements signed with it.
 	Attestations []ocispec.Descriptor
+	// Statements lists every unsigned statement about the root, signed or left.
+	Statements []Statement
 }
 
 // Sign signs the package at target with key, or keylessly (key nil, with
-// opts.Sign naming Fulcio and the identity token), and signs the unsigned
-// statements `create` wrote beside it (provenance, SBOM), replacing them with
-// signed attestations. An archive is signed in place (an oci:// package gets
-// its new referrers pushed). It first checks the archive's integrity (a
-// package whose blobs do not match their digests is never signed) and checks
-// each bundle it made before writing.
+// opts.Sign naming Fulcio and the identity token): a signature over the
+// package root, plus the unsigned statements opts names, which become signed
+// attestations. Statements it is not told to sign stay as they are and are
+// listed in the result. An archive is signed in place (rewritten through
+// the checked handle, every blob checked again as it is copied); an oci://
+// package gets its new referrers pushed. A package whose content does not
+// match its digests is never signed, and each bundle is checked before it
+// is written.
 func Sign(ctx context.Context, target string, key *sign.Key, opts SignOptions) (*SignResult, error) {
-	if registry.IsTarget(target) {
-		return signRemote(ctx, target, key, opts)
-	}
-	src, err := openSource(ctx, target, opts.Registry)
+	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry})
 	if err != nil {
 		return nil, err
 	}
-	defer src.Close()
-	if _, err := src.archive.Check(ctx, archive.CheckOptions{}); err != nil {
-		return nil, classify(err)
-	}
-	src.store = src.archive.Checked() // checked once: the rewrite need not hash again
-	added, kept, res, err := signAll(ctx, src, key, opts)
+	defer pkg.Close()
+	h, err := pkg.CheckDigestsOnly(ctx, CheckOptions{})
 	if err != nil {
 		return nil, err
 	}
-	// Keep every index.json entry (the images' referrers too) but the
-	// statements just signed.
-	keep := map[digest.Digest]bool{}
-	for _, r := range kept {
-		keep[r.Digest] = true
+	s, err := h.sign(ctx, key, opts)
+	if err != nil {
+		return nil, err
 	}
-	var manifests []ocispec.Descriptor
-	for _, d := range src.archive.Index().Manifests {
-		if d.ArtifactType != spec.MediaTypeInToto || keep[d.Digest] {
-			manifests = append(manifests, d)
-		}
-	}
-	manifests = append(manifests, indexEntries(added.refs)...)
-	if err := archive.WriteFile(ctx, target, added.store, manifests); err != nil {
+	if err := h.commit(ctx, s, TransferOptions{Registry: opts.Registry}); err != nil {
 		return nil, fmt.Errorf("sign %s: %w", target, err)
 	}
-	return res, nil
+	return s.result, nil
 }
 
-// signed holds what signing added: referrers and a store serving their blobs.
+// signed is what signing adds to a handle's content.
 type signed struct {
-	refs  []registry.Referrer
-	store overlay
+	// added are the new referrers; replaced the statements they sign.
+	added    []*referrer
+	replaced map[*referrer]bool
+	// extra serves the new blobs.
+	extra  overlay
+	result *SignResult
 }
 
-// signAll signs the root and every unsigned statement about it. It returns
-// what it added, the existing referrers to keep (all but the statements it
-// signed), and the result.
-func signAll(ctx context.Context, src *source, key *sign.Key, opts SignOptions) (*signed, []registry.Referrer, *SignResult, error) {
+// kept lists the handle's carried referrers that signing did not replace,
+// then the new ones.
+func (s *signed) referrers(h *Handle) []*referrer {
+	var out []*referrer
+	for _, r := range h.carried {
+		if !s.replaced[r] {
+			out = append(out, r)
+		}
+	}
+	return append(out, s.added...)
+}
+
+// sign signs the handle's root and the statements opts names.
+func (h *Handle) sign(ctx context.Context, key *sign.Key, opts SignOptions) (*signed, error) {
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	out := &signed{store: overlay{base: src.store, extra: map[digest.Digest][]byte{spec.EmptyJSON.Digest: spec.EmptyJSON.Data}}}
-	add := func(bundle []byte, predicateType string) (ocispec.Descriptor, error) {
-		ref, err := spec.NewBundleReferrer(src.root, bundle, predicateType, now())
-		if err != nil {
-			return ocispec.Descriptor{}, err
-		}
-		out.store.extra[ref.Descriptor.Digest], out.store.extra[ref.Bundle.Digest] = ref.Manifest, bundle
-		out.refs = append(out.refs, registry.Referrer{Descriptor: ref.Descriptor})
-		return ref.Descriptor, nil
-	}
-	bundle, err := signRoot(ctx, src.root.Digest, key, opts.Sign)
+	chosen, shown, err := h.chooseStatements(ctx, opts)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	res := &SignResult{Root: src.root}
-	if res.Signature, err = add(bundle, spec.PredicateTypeCosignSign); err != nil {
-		return nil, nil, nil, err
+	s := &signed{replaced: map[*referrer]bool{}, extra: newOverlay(h), result: &SignResult{Root: h.pkg.root, Statements: shown}}
+	bundle, err := signRoot(ctx, h.pkg.root.Digest, key, opts.Sign)
+	if err != nil {
+		return nil, err
 	}
-	var kept []registry.Referrer
-	for _, r := range src.referrers {
-		if r.ArtifactType != spec.MediaTypeInToto || r.LegacyTag != "" {
-			kept = append(kept, r)
-			continue
-		}
-		st, err := src.statement(ctx, r.Descriptor)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		b, err := signStatement(ctx, src.root.Digest, st, key, opts.Sign)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		d, err := add(b, r.Annotations[spec.AnnotationStatementPredicateType])
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		res.Attestations = append(res.Attestations, d)
+	if s.result.Signature, err = s.add(h.pkg.root, bundle, spec.PredicateTypeCosignSign, now()); err != nil {
+		return nil, err
 	}
-	return out, kept, res, nil
+	for _, c := range chosen {
+		b, err := signStatement(ctx, h.pkg.root.Digest, c.statement, key, opts.Sign)
+		if err != nil {
+			return nil, err
+		}
+		d, err := s.add(h.pkg.root, b, c.ref.predicateType, now())
+		if err != nil {
+			return nil, err
+		}
+		s.replaced[c.ref] = true
+		s.result.Attestations = append(s.result.Attestations, d)
+	}
+	return s, nil
 }
 
-// statement reads an unsigned statement referrer and checks it is about the root.
-func (s *source) statement(ctx context.Context, ref ocispec.Descriptor) ([]byte, error) {
-	m, err := s.manifest(ctx, ref)
+// add makes a bundle referrer of subject and serves its blobs.
+func (s *signed) add(subject ocispec.Descriptor, bundle []byte, predicateType string, created time.Time) (ocispec.Descriptor, error) {
+	ref, err := spec.NewBundleReferrer(subject, bundle, predicateType, created)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	s.extra.put(ref.Descriptor.Digest, ref.Manifest)
+	s.extra.put(ref.Bundle.Digest, bundle)
+	s.added = append(s.added, &referrer{desc: ref.Descriptor, subject: subject.Digest, kind: kindBundle, predicateType: predicateType, layers: []ocispec.Descriptor{ref.Bundle}})
+	return ref.Descriptor, nil
+}
+
+// choice is an unsigned statement chosen for signing.
+type choice struct {
+	ref       *referrer
+	statement []byte
+}
+
+// chooseStatements reads every unsigned statement about the root, picks
+// those opts names, and shows them all (opts.Show) before anything is signed.
+func (h *Handle) chooseStatements(ctx context.Context, opts SignOptions) ([]choice, []Statement, error) {
+	named := map[string]int{}
+	for _, t := range opts.Statements {
+		named[t] = 0
+	}
+	var chosen []choice
+	shown := []Statement{}
+	for _, r := range h.carried {
+		if r.kind != kindStatement || r.subject != h.pkg.root.Digest {
+			continue
+		}
+		st, err := h.pkg.refs.statement(ctx, r)
+		if err != nil {
+			return nil, nil, err
+		}
+		parsed, err := attest.Parse(st)
+		if err != nil || !parsed.About(h.pkg.root.Digest) || parsed.PredicateType != r.predicateType {
+			return nil, nil, verify.Fail(verify.ReasonMalformedPackage, "statement %s: expected an in-toto statement of type %s about %s, found another", r.desc.Digest, r.predicateType, h.pkg.root.Digest)
+		}
+		_, sign := named[r.predicateType]
+		sign = sign || opts.AllStatements
+		if sign {
+			named[r.predicateType]++
+			chosen = append(chosen, choice{r, st})
+		}
+		shown = append(shown, Statement{PredicateType: r.predicateType, Digest: digest.FromBytes(st).String(), Summary: attest.Summary(st), Signed: sign})
+	}
+	for t, n := range named {
+		if n != 1 {
+			return nil, shown, fmt.Errorf("sign: expected one unsigned statement of type %s about the package, found %d", t, n)
+		}
+	}
+	for _, s := range shown {
+		if opts.Show != nil {
+			if err := opts.Show(s); err != nil {
+				return nil, shown, err
+			}
+		}
+	}
+	return chosen, shown, nil
+}
+
+// hasSignature reports whether the handle carries a signature of the root
+// (in any format; not verified).
+func (h *Handle) hasSignature(refs []*referrer) bool {
+	for _, r := range refs {
+		if r.subject == h.pkg.root.Digest && (r.kind == kindLegacySig || (r.kind == kindBundle && r.predicateType == spec.PredicateTypeCosignSign)) {
+			return true
+		}
+	}
+	return false
+}
+
+// commit writes what signing added: an archive is rewritten in place
+// through the handle; a registry package gets the new referrers pushed.
+func (h *Handle) commit(ctx context.Context, s *signed, opts TransferOptions) error {
+	refs := s.referrers(h)
+	if b, ok := h.pkg.src.(*remoteBackend); ok {
+		u := newUpload(b.repository())
+		for _, r := range s.added {
+			if err := u.add(ctx, s.extra, r.desc); err != nil {
+				return err
+			}
+		}
+		return transfer(ctx, s.extra, []*upload{u}, opts)
+	}
+	return writeArchive(ctx, h.pkg.target, s.extra, h.Manifests()[0], refs)
+}
+
+// signRoot signs a package root as cosign signs an image, with key or
+// keylessly when key is nil.
+func signRoot(ctx context.Context, root digest.Digest, key *sign.Key, opts sign.Options) ([]byte, error) {
+	st, err := attest.Statement(root, spec.PredicateTypeCosignSign, nil)
 	if err != nil {
 		return nil, err
 	}
-	if len(m.Layers) != 1 || m.Layers[0].MediaType != spec.MediaTypeInToto {
-		return nil, verify.Fail(verify.ReasonMalformedPackage, "statement %s: expected one layer of type %s", ref.Digest, spec.MediaTypeInToto)
-	}
-	st, err := readBounded(ctx, s.store, m.Layers[0], spec.MaxStatementSize)
-	if err != nil {
-		return nil, err
-	}
-	parsed, err := attest.Parse(st)
-	if err != nil {
-		return nil, verify.Fail(verify.ReasonMalformedPackage, "statement %s: %v", ref.Digest, err)
-	}
-	if !parsed.About(s.root.Digest) {
-		return nil, verify.Fail(verify.ReasonSubjectMismatch, "statement %s: expected a statement about %s, found one about another subject", ref.Digest, s.root.Digest)
-	}
-	return st, nil
+	return signStatement(ctx, root, st, key, opts)
 }
 
 // signStatement signs an in-toto statement about root and checks the bundle:
@@ -176,35 +264,6 @@ func signStatement(ctx context.Context, root digest.Digest, statement []byte, ke
 		}
 	}
 	return bundle, nil
-}
-
-// signRemote signs a package in a registry: the new signature and
-// attestations are pushed as referrers of the root (or into the referrers tag
-// schema). Unsigned statements, which only archives carry, are left as they are.
-func signRemote(ctx context.Context, target string, key *sign.Key, opts SignOptions) (*SignResult, error) {
-	src, err := openSource(ctx, target, opts.Registry)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	added, _, res, err := signAll(ctx, src, key, opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := pushGraph(ctx, added.store, src.remote.Repository(), src.root, added.refs, PushOptions{}, &PushResult{}); err != nil {
-		return nil, fmt.Errorf("sign %s: %w", target, err)
-	}
-	return res, nil
-}
-
-// signRoot signs a package root as cosign signs an image, with key or
-// keylessly when key is nil.
-func signRoot(ctx context.Context, root digest.Digest, key *sign.Key, opts sign.Options) ([]byte, error) {
-	st, err := attest.Statement(root, spec.PredicateTypeCosignSign, nil)
-	if err != nil {
-		return nil, err
-	}
-	return signStatement(ctx, root, st, key, opts)
 }
 
 // selfCheck verifies a freshly made bundle about subject against the signing

@@ -6,99 +6,92 @@ package airlock
 import (
 	"context"
 	"fmt"
-	"io"
 
-	"github.com/airlock-dev/airlock/archive"
-	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/trust"
 	"github.com/airlock-dev/airlock/verify"
 )
 
-// VerifyOptions says what a verification requires. The zero value is not
-// enough: a policy must name at least one signer, there is no silent skip.
-type VerifyOptions struct {
-	// Policy names the accepted signers.
-	Policy policy.Policy
-	// Trust is the trust material for keyless signatures and transparency
-	// logs. Default: the embedded public-good trusted root.
-	Trust *trust.Material
-	// Registry says how registries are reached, for oci:// targets.
-	Registry registry.Options
-	// ImagePolicy, if set, replaces the upstream policy recorded for every image.
-	ImagePolicy *policy.ImagePolicy
-	// RequireImageSignatures makes an image without a recorded policy an
-	// error (IMAGE_UNVERIFIED) instead of "not verified upstream".
-	RequireImageSignatures bool
-	// Concurrency is how many archive blobs are hashed at once. Default: GOMAXPROCS.
-	Concurrency int
-}
-
-// Verify checks the package at target, an archive path or an oci:// reference:
-// the root is a package, enough accepted signers signed its digest (checked
-// first, before any content is read), and every blob has its stated size and
-// digest (an archive's layout is checked too: nothing missing, nothing extra).
-// A registry package's blobs are streamed and hashed, never stored.
+// Verify opens the package at target (an archive path or an oci://
+// reference) once and verifies it as [Package.Verify] says; for a registry
+// package every blob is then downloaded and hashed, never stored.
 //
 // It always returns a Result saying what was checked. The error is a
 // *verify.Failure when the package is not trustworthy under the policy,
 // another error when verification could not be attempted.
 func Verify(ctx context.Context, target string, opts VerifyOptions) (*verify.Result, error) {
-	res := newResult(target)
-	if err := opts.Policy.Validate(); err != nil {
-		return res, err
-	}
-	src, err := openSource(ctx, target, opts.Registry)
+	pkg, h, err := openChecked(ctx, target, opts, false)
 	if err != nil {
-		return res, finish(res, err, "layout")
+		return h.Result(), err
 	}
-	defer src.Close()
-	if check, err := checkPackage(ctx, src, opts, res); err != nil {
-		return res, finish(res, err, check)
+	defer pkg.Close()
+	err = h.CheckBlobs(ctx, opts.Concurrency, nil)
+	return h.Result(), err
+}
+
+// PullOptions tunes [Pull]. The zero value is not enough: the policy must
+// name a signer, unless InsecureSkipVerify is set.
+type PullOptions struct {
+	// VerifyOptions say what the package must satisfy.
+	VerifyOptions
+	// InsecureSkipVerify writes the package without checking its signature.
+	// Digests are still checked: content is never written unverified
+	// against them. The result says "verified": false.
+	InsecureSkipVerify bool
+	// Progress receives transfer progress. Default: none.
+	Progress Progress
+}
+
+// Pull fetches the package at target (oci://REGISTRY/REPO:TAG or @DIGEST)
+// into an archive at output: the tag is resolved once; the signatures and
+// required attestations are verified before any package content is
+// downloaded; then the root's graph and the signatures and attestations
+// that verified (with descriptors airlock writes itself) stream, each blob
+// checked against its pinned digest, into a temporary file beside output
+// that is renamed into place only when all of it verified and the tag still
+// names the same root. On any failure nothing is left at output.
+func Pull(ctx context.Context, target, output string, opts PullOptions) (*verify.Result, error) {
+	if !registry.IsTarget(target) {
+		return newResult(target), fmt.Errorf("pull %s: expected an oci:// target", target)
 	}
-	if src.archive != nil {
-		g, err := src.archive.Check(ctx, archive.CheckOptions{Concurrency: opts.Concurrency})
-		if err != nil {
-			return res, finish(res, classify(err), "blobs")
+	pkg, h, err := openChecked(ctx, target, opts.VerifyOptions, opts.InsecureSkipVerify)
+	if err != nil {
+		return h.Result(), err
+	}
+	defer pkg.Close()
+	err = h.WriteArchive(ctx, output, WriteOptions{Progress: opts.Progress})
+	return h.Result(), err
+}
+
+// openChecked opens target and verifies it under opts, or with insecure
+// only checks its digests. The handle is never nil; the package is nil on
+// error (and closed).
+func openChecked(ctx context.Context, target string, opts VerifyOptions, insecure bool) (*Package, *Handle, error) {
+	failed := &Handle{res: newResult(target)}
+	if !insecure {
+		if err := opts.validate(); err != nil {
+			return nil, failed, err
 		}
-		res.AddCheck("blobs", verify.StatusPassed, fmt.Sprintf("%d blobs, %d bytes, sizes and digests match", g.Blobs, g.Bytes))
+	}
+	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry})
+	if err != nil {
+		return nil, failed, finish(failed.res, err, "layout")
+	}
+	var h *Handle
+	if insecure {
+		h, err = pkg.CheckDigestsOnly(ctx, CheckOptions{Concurrency: opts.Concurrency})
 	} else {
-		// Streaming the would-be archive into io.Discard fetches and hashes every blob once.
-		if err := archive.Write(ctx, io.Discard, src.store, src.manifests()); err != nil {
-			return res, finish(res, classify(err), "blobs")
-		}
-		res.AddCheck("blobs", verify.StatusPassed, "every blob fetched and hashed: sizes and digests match")
+		h, err = pkg.Verify(ctx, opts)
 	}
-	return res, finish(res, nil, "")
+	if err != nil {
+		pkg.Close()
+		return nil, h, err
+	}
+	return pkg, h, nil
 }
 
 func newResult(target string) *verify.Result {
 	return &verify.Result{APIVersion: verify.ResultAPIVersion, Target: target, Checks: []verify.Check{}, Signatures: []verify.SignatureResult{}, Attestations: []verify.AttestationResult{}, Images: []verify.ImageResult{}}
-}
-
-// verifySignatures checks the root's signatures against the policy and
-// records the outcome in res.
-func verifySignatures(ctx context.Context, src *source, p policy.Policy, v *verify.Verifier, res *verify.Result) error {
-	res.Package = src.info()
-	res.AddCheck("package", verify.StatusPassed, fmt.Sprintf("%s %s, root %s", res.Package.Name, res.Package.Version, res.Package.Digest))
-	sigs, err := src.signatures(ctx)
-	if err != nil {
-		return err
-	}
-	results, err := v.Signatures(src.root.Digest, sigs, p)
-	if results != nil {
-		res.Signatures = results
-	}
-	if err != nil {
-		return err
-	}
-	for _, s := range results {
-		if s.Verified {
-			addSignatureChecks(res, s)
-			break
-		}
-	}
-	return nil
 }
 
 // verifier returns a verifier trusting tm, or the embedded public-good root.
@@ -129,22 +122,9 @@ func addSignatureChecks(res *verify.Result, s verify.SignatureResult) {
 	}
 }
 
-// checkPackage verifies what needs none of the package's content, with one
-// verifier: the root's signatures, the required attestations, and the images'
-// publishers' signatures. On failure it returns the name of the failed check.
-func checkPackage(ctx context.Context, src *source, opts VerifyOptions, res *verify.Result) (string, error) {
-	v, err := verifier(opts.Trust)
-	if err != nil {
-		return "signature", err
+func signerOf(s verify.SignatureResult) string {
+	if s.Identity != "" {
+		return s.Identity
 	}
-	if err := verifySignatures(ctx, src, opts.Policy, v, res); err != nil {
-		return "signature", err
-	}
-	if err := checkAttestations(ctx, src, opts.Policy, v, res); err != nil {
-		return "attestation", err
-	}
-	if err := checkImages(ctx, src, v, opts.ImagePolicy, opts.RequireImageSignatures, res); err != nil {
-		return "images", err
-	}
-	return "", nil
+	return s.Signer
 }

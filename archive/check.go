@@ -166,4 +166,3 @@ func (r *Reader) hashBlob(ctx context.Context, d ocispec.Descriptor) error {
 	}
 	return nil
 }
-

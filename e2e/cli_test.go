@@ -15,14 +15,14 @@ import (
 	"github.com/airlock-dev/airlock/verify"
 )
 
-// signedPackage runs create, key generate and sign in a fresh folder.
+// signedPackage runs key generate, then create signing the package with
+// its provenance and SBOM, in a fresh folder.
 func signedPackage(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	pkg := airlocktest.WritePackage(t)
-	airlock(t, dir, 0, "create", pkg, "-o", "hello.tar")
 	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "team")
-	airlock(t, dir, 0, "sign", "hello.tar", "--key", "team.key")
+	airlock(t, dir, 0, "create", pkg, "-o", "hello.tar", "--key", "team.key")
 	return dir
 }
 

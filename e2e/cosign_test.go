@@ -76,7 +76,7 @@ func TestKeysInterchange(t *testing.T) {
 		t.Fatalf("cosign generate-key-pair: %s", r.stderr)
 	}
 	airlock(t, dir, 0, "create", airlocktest.WritePackage(t), "-o", "hello.tar")
-	airlock(t, dir, 0, "sign", "hello.tar", "--key", "cosign.key")
+	airlock(t, dir, 0, "sign", "hello.tar", "--key", "cosign.key", "--statement", "https://slsa.dev/provenance/v1")
 	airlock(t, dir, 0, "verify", "hello.tar", "--key", "cosign.pub", "--insecure-ignore-tlog")
 
 	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "airlock")

@@ -54,9 +54,8 @@ func TestUpstreamKeylessImageSignaturesTravel(t *testing.T) {
 		"  certificateIdentity: "+identity+"\n  certificateOidcIssuer: "+s.GitHub.URL+"\n"+
 		"  githubWorkflowRepository: org/images\n  sourceRepositoryRef: refs/heads/main\n  runnerEnvironment: github-hosted\n"+
 		"  predicateTypes: [https://slsa.dev/provenance/v1, https://spdx.dev/Document]")
-	airlock(t, dir, 0, "create", pkg, "-o", "hello.tar", "--trusted-root", s.TrustedRoot)
 	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "team")
-	airlock(t, dir, 0, "sign", "hello.tar", "--key", "team.key")
+	airlock(t, dir, 0, "create", pkg, "-o", "hello.tar", "--trusted-root", s.TrustedRoot, "--key", "team.key")
 
 	// Inside the gap: offline, the image is re-verified against its recorded policy.
 	r := airlock(t, dir, 0, "verify", "hello.tar", "--offline", "--trusted-root", s.TrustedRoot, "--key", "team.pub", "--insecure-ignore-tlog", "--format", "json")
@@ -106,9 +105,8 @@ func TestUpstreamLegacyKeySignaturesTravel(t *testing.T) {
 	os.MkdirAll(filepath.Join(pkg, "keys"), 0o755)
 	data, _ := os.ReadFile(filepath.Join(dir, "vendor.pub"))
 	os.WriteFile(filepath.Join(pkg, "keys", "vendor.pub"), data, 0o644)
-	airlock(t, dir, 0, "create", pkg, "-o", "hello.tar")
 	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "team")
-	airlock(t, dir, 0, "sign", "hello.tar", "--key", "team.key")
+	airlock(t, dir, 0, "create", pkg, "-o", "hello.tar", "--key", "team.key")
 	for kind, internal := range registries(t) {
 		t.Run(kind, func(t *testing.T) {
 			airlock(t, dir, 0, "mirror", "hello.tar", "oci://"+internal+"/mirror", "--key", "team.pub", "--insecure-ignore-tlog")

@@ -29,7 +29,7 @@ func TestKeylessSignAndVerifyOffline(t *testing.T) {
 	dir := t.TempDir()
 	airlock(t, dir, 0, "create", airlocktest.WritePackage(t), "-o", "hello.tar")
 	token := s.Issuer.Token(t, "alice@example.com", nil)
-	r := airlock(t, dir, 0, "sign", "hello.tar", "--identity-token", token, "--signing-config", s.SigningConfig, "--trusted-root", s.TrustedRoot)
+	r := airlock(t, dir, 0, "sign", "hello.tar", "--identity-token", token, "--signing-config", s.SigningConfig, "--trusted-root", s.TrustedRoot, "--all-statements")
 	if !strings.Contains(r.stdout, "keyless") {
 		t.Fatalf("unexpected sign output: %s", r.stdout)
 	}

@@ -141,7 +141,7 @@ func TestMirrorOnBothKindsOfRegistry(t *testing.T) {
 	dir := t.TempDir()
 	airlock(t, dir, 0, "create", airlocktest.WritePackage(t, "- ref: "+upstream+"/library/app:1.0"), "-o", "hello.tar")
 	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "team")
-	airlock(t, dir, 0, "sign", "hello.tar", "--key", "team.key")
+	airlock(t, dir, 0, "sign", "hello.tar", "--key", "team.key", "--all-statements")
 	for kind, internal := range registries(t) {
 		t.Run(kind, func(t *testing.T) {
 			r := airlock(t, dir, 0, "mirror", "hello.tar", "oci://"+internal+"/apps", "--key", "team.pub", "--insecure-ignore-tlog")

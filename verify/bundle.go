@@ -220,9 +220,9 @@ func (v *Verifier) verifyOne(b *parsed, art Artifact, signer policy.Signer, p po
 		case b.hasTlog:
 			return nil, n, Fail(ReasonTlogUnverifiable, "expected trust material for the bundle's transparency log, found none")
 		case !p.InsecureIgnoreTlog:
-			return nil, n, Fail(ReasonTlogMissing, "expected a transparency-log entry for the key signature, found none (offline key signatures need --insecure-ignore-tlog)")
+			return nil, n, Fail(ReasonTlogMissing, "expected a transparency-log entry for the key signature, found none (offline key signatures need Policy.InsecureIgnoreTlog)")
 		default:
-			n = notes{tlog: "absent (offline key signature, --insecure-ignore-tlog)", timestamp: "absent"}
+			n = notes{tlog: "absent (offline key signature, Policy.InsecureIgnoreTlog)", timestamp: "absent"}
 			vopts = append(vopts, sgverify.WithNoObserverTimestamps())
 		}
 	default:
@@ -242,7 +242,7 @@ func (v *Verifier) verifyOne(b *parsed, art Artifact, signer policy.Signer, p po
 		if !p.InsecureIgnoreTlog {
 			vopts = append(vopts, sgverify.WithTransparencyLog(1))
 		} else {
-			n.tlog = "not required (--insecure-ignore-tlog)"
+			n.tlog = "not required (Policy.InsecureIgnoreTlog)"
 		}
 	}
 	verifier, err := sgverify.NewVerifier(tm, vopts...)

@@ -6,6 +6,7 @@ package verify
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Reason is a stable code for why verification failed. It appears in JSON
@@ -52,6 +53,12 @@ const (
 	ReasonTagMoved Reason = "TAG_MOVED"
 	// ReasonMalformedBundle: a signature bundle cannot be parsed.
 	ReasonMalformedBundle Reason = "MALFORMED_BUNDLE"
+	// ReasonNameMismatch: the signed package's name is not the one expected.
+	ReasonNameMismatch Reason = "NAME_MISMATCH"
+	// ReasonVersionMismatch: the signed package's version is not the one
+	// expected, is below the minimum, or is not what the tag it was fetched
+	// by names (a rollback or substitution).
+	ReasonVersionMismatch Reason = "VERSION_MISMATCH"
 )
 
 // Failure is a verification failure: the artifact is not trustworthy under
@@ -68,10 +75,15 @@ type Failure struct {
 
 // Error says the reason, what was expected and what was found.
 func (f *Failure) Error() string {
-	if f.Err != nil {
-		return fmt.Sprintf("verification failed: %s: %s: %v", f.Reason, f.Message, f.Err)
+	return fmt.Sprintf("verification failed: %s: %s", f.Reason, f.Detail())
+}
+
+// Detail is the message with its cause, if any: what a report shows.
+func (f *Failure) Detail() string {
+	if f.Err != nil && !strings.Contains(f.Message, f.Err.Error()) {
+		return f.Message + ": " + f.Err.Error()
 	}
-	return fmt.Sprintf("verification failed: %s: %s", f.Reason, f.Message)
+	return f.Message
 }
 
 // Unwrap returns the underlying cause.

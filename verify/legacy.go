@@ -31,14 +31,14 @@ type simpleSigning struct {
 // key: the signature must verify over the payload, and the payload must name
 // subject. Keyless legacy signatures are not accepted by a key policy.
 func legacy(subject digest.Digest, s Signature, p policy.Policy) SignatureResult {
-	res := SignatureResult{Source: s.Source, TransparencyLog: "absent (offline key signature, --insecure-ignore-tlog)", Timestamp: "absent"}
+	res := SignatureResult{Source: s.Source, TransparencyLog: "absent (offline key signature, Policy.InsecureIgnoreTlog)", Timestamp: "absent"}
 	switch {
 	case s.Legacy.HasLogEntry && !p.InsecureIgnoreTlog:
-		return res.fail(ReasonTlogUnverifiable, "expected a transparency-log entry airlock can check, found a legacy cosign log bundle it does not check (pass --insecure-ignore-tlog to accept the signature without it)")
+		return res.fail(ReasonTlogUnverifiable, "expected a transparency-log entry airlock can check, found a legacy cosign log bundle it does not check (Policy.InsecureIgnoreTlog accepts the signature without it)")
 	case s.Legacy.HasLogEntry:
-		res.TransparencyLog = "present, not checked (legacy format, --insecure-ignore-tlog)"
+		res.TransparencyLog = "present, not checked (legacy format, Policy.InsecureIgnoreTlog)"
 	case !p.InsecureIgnoreTlog:
-		return res.fail(ReasonTlogMissing, "expected a transparency-log entry for the key signature, found none (offline key signatures need --insecure-ignore-tlog)")
+		return res.fail(ReasonTlogMissing, "expected a transparency-log entry for the key signature, found none (offline key signatures need Policy.InsecureIgnoreTlog)")
 	}
 	var payload simpleSigning
 	if err := json.Unmarshal(s.Legacy.Payload, &payload); err != nil {

@@ -94,7 +94,7 @@ func TestAnyAcceptedSignerSuffices(t *testing.T) {
 	if res[0].Verified || !res[1].Verified || res[1].Signer != "alice.pub" {
 		t.Fatalf("unexpected results %+v", res)
 	}
-	if res[1].TransparencyLog != "absent (offline key signature, --insecure-ignore-tlog)" {
+	if res[1].TransparencyLog != "absent (offline key signature, Policy.InsecureIgnoreTlog)" {
 		t.Fatalf("the report must say no log entry was checked, got %q", res[1].TransparencyLog)
 	}
 }
@@ -116,8 +116,8 @@ func TestOfflineKeySignatureNeedsIgnoreTlog(t *testing.T) {
 	alice := newSigner(t, "alice.pub")
 	sigs := []verify.Signature{{Source: "s", Bundle: alice.sign(t, root, "https://sigstore.dev/cosign/sign/v1")}}
 	_, err := verify.New().Signatures(root, sigs, policy.Policy{Signers: []policy.Signer{alice.policy}})
-	if f, ok := verify.AsFailure(err); !ok || f.Reason != verify.ReasonTlogMissing || !strings.Contains(f.Message, "--insecure-ignore-tlog") {
-		t.Fatalf("expected TLOG_MISSING naming --insecure-ignore-tlog, got %v", err)
+	if f, ok := verify.AsFailure(err); !ok || f.Reason != verify.ReasonTlogMissing || !strings.Contains(f.Message, "Policy.InsecureIgnoreTlog") {
+		t.Fatalf("expected TLOG_MISSING naming Policy.InsecureIgnoreTlog, got %v", err)
 	}
 }
 

@@ -9,13 +9,32 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/airlock-dev/airlock/internal/cli"
 )
 
+// main runs the command line. SIGINT or SIGTERM cancels what is running,
+// which removes what it was writing; the exit code is then 130 (SIGINT) or
+// 143 (SIGTERM). A second signal kills at once.
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	got := make(chan os.Signal, 1)
+	go func() {
+		s := <-signals
+		signal.Stop(signals)
+		got <- s
+		cancel()
+	}()
 	code := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
+	select {
+	case s := <-got:
+		if s == syscall.SIGTERM {
+			code = 128 + int(syscall.SIGTERM)
+		}
+	default:
+	}
 	os.Exit(code)
 }

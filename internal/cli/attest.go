@@ -16,7 +16,7 @@ import (
 type attestCmd struct {
 	predicate, predicateType string
 	signing                  signingFlags
-	registry                 registryFlags
+	network                  networkFlags
 }
 
 func newAttest() *cobra.Command {
@@ -30,7 +30,7 @@ func newAttest() *cobra.Command {
 	cmd.Flags().StringVar(&a.predicate, "predicate", "", "the predicate: a file holding a JSON object (required)")
 	cmd.Flags().StringVar(&a.predicateType, "type", "", "the predicate type URI, exactly (required: no type is ever assumed)")
 	a.signing.register(cmd)
-	a.registry.register(cmd)
+	a.network.register(cmd)
 	return cmd
 }
 
@@ -46,10 +46,10 @@ func (a *attestCmd) run(cmd *cobra.Command, target string) error {
 	if err != nil {
 		return err
 	}
-	ref, err := airlock.Attest(cmd.Context(), target, a.predicateType, predicate, key, airlock.AttestOptions{Sign: opts, Registry: a.registry.options()})
+	ref, err := airlock.Attest(cmd.Context(), target, a.predicateType, predicate, key, airlock.AttestOptions{Sign: opts, Registry: a.network.options()})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "Attested %s: %s (%s)\n", target, a.predicateType, ref.Digest)
+	fmt.Fprintf(cmd.OutOrStdout(), "Attested %s: %s (%s)\n", clean(target), clean(a.predicateType), ref.Digest)
 	return nil
 }

@@ -21,7 +21,7 @@ func newAttestation() *cobra.Command {
 
 func newAttestationList() *cobra.Command {
 	var format formatFlag
-	var reg registryFlags
+	var network networkFlags
 	cmd := &cobra.Command{
 		Use:   "list TARGET",
 		Short: "List attestations: type, claimed signer, time, size (not verified)",
@@ -30,7 +30,7 @@ func newAttestationList() *cobra.Command {
 			if err := format.check(); err != nil {
 				return err
 			}
-			list, err := airlock.ListAttestations(cmd.Context(), args[0], airlock.InspectOptions{Registry: reg.options()})
+			list, err := airlock.ListAttestations(cmd.Context(), args[0], airlock.InspectOptions{Registry: network.options()})
 			if err != nil {
 				return err
 			}
@@ -42,58 +42,34 @@ func newAttestationList() *cobra.Command {
 				if !a.Signed {
 					signer = "UNSIGNED"
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%-40s %-45s %-21s %8d  %s\n", a.PredicateType, signer, a.Created, a.Size, a.Digest)
+				fmt.Fprintf(cmd.OutOrStdout(), "%-40s %-45s %-21s %8d  %s\n", clean(a.PredicateType), clean(signer), clean(a.Created), a.Size, a.Digest)
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "Signers are as claimed, NOT VERIFIED: use airlock attestation verify.")
 			return nil
 		},
 	}
 	format.register(cmd)
-	reg.register(cmd)
+	network.register(cmd)
 	return cmd
 }
 
-// attestationVerifyFlags are the flags of verify and download.
-type attestationVerifyFlags struct {
-	policy   policyFlags
-	trust    trustFlags
-	registry registryFlags
-}
-
-func (f *attestationVerifyFlags) register(cmd *cobra.Command) {
-	f.policy.register(cmd)
-	f.trust.register(cmd)
-	f.registry.register(cmd)
-}
-
-func (f *attestationVerifyFlags) options(cmd *cobra.Command) (airlock.VerifyOptions, error) {
-	p, err := f.policy.policy()
-	if err != nil {
-		return airlock.VerifyOptions{}, err
-	}
-	tm, err := f.trust.material(cmd.ErrOrStderr())
-	opts := airlock.VerifyOptions{Policy: p, Trust: tm, Registry: f.registry.options()}
-	opts.Registry.Offline = f.trust.offline
-	return opts, err
-}
-
 func newAttestationVerify() *cobra.Command {
-	var f attestationVerifyFlags
+	var f verifyFlags
 	var format formatFlag
 	cmd := &cobra.Command{
 		Use:   "verify TARGET --predicate-type URI [policy] [trust]",
-		Short: "Verify the attestations the policy requires, fetching only them",
+		Short: "Verify the package's signatures and the attestations the policy requires, fetching only them",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := format.check(); err != nil {
 				return err
 			}
-			opts, err := f.options(cmd)
+			opts, err := f.options(cmd, insecureFlag{})
 			if err != nil {
 				return err
 			}
 			res, err := airlock.VerifyAttestations(cmd.Context(), args[0], opts)
-			return report(cmd, format, res, err)
+			return report(cmd, format, false, res, err)
 		},
 	}
 	f.register(cmd)
@@ -102,7 +78,7 @@ func newAttestationVerify() *cobra.Command {
 }
 
 func newAttestationDownload() *cobra.Command {
-	var f attestationVerifyFlags
+	var f verifyFlags
 	var predicateType, output string
 	var raw bool
 	cmd := &cobra.Command{
@@ -113,7 +89,7 @@ func newAttestationDownload() *cobra.Command {
 			if predicateType == "" {
 				return fmt.Errorf("%w: attestation download: --type is required", errUsage)
 			}
-			opts, err := f.options(cmd)
+			opts, err := f.options(cmd, insecureFlag{})
 			if err != nil {
 				return err
 			}

@@ -7,7 +7,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,12 +18,15 @@ import (
 
 // Exit codes.
 const (
-	ExitOK        = 0
-	ExitError     = 1 // could not do or could not verify: usage, configuration, I/O
-	ExitUntrusted = 3 // verification failed: the artifact is not trustworthy
+	ExitOK          = 0
+	ExitError       = 1   // could not do or could not verify: usage, configuration, I/O
+	ExitUntrusted   = 3   // verification failed: the artifact is not trustworthy
+	ExitInterrupted = 130 // stopped by an interrupt; what was in progress left nothing behind
 )
 
-// Run runs the command line with args and returns the exit code.
+// Run runs the command line with args and returns the exit code. When ctx
+// is cancelled (an interrupt) the command stops, removes what it was
+// writing, and Run returns ExitInterrupted.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := New()
 	root.SetArgs(args)
@@ -32,10 +34,14 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	if err == nil {
+	switch {
+	case err == nil:
 		return ExitOK
+	case ctx.Err() != nil:
+		fmt.Fprintln(stderr, "airlock: interrupted: nothing was left half-written")
+		return ExitInterrupted
 	}
-	fmt.Fprintf(stderr, "airlock: %v\n", err)
+	fmt.Fprintf(stderr, "airlock: %s\n", say(err.Error()))
 	if _, ok := verify.AsFailure(err); ok {
 		return ExitUntrusted
 	}
@@ -69,11 +75,4 @@ func (f *formatFlag) check() error {
 		return fmt.Errorf("%w: --format: expected text or json, found %q", errUsage, f.value)
 	}
 	return nil
-}
-
-// printJSON writes v as indented JSON, the form every --format json takes.
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

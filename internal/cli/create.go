@@ -19,17 +19,23 @@ type create struct {
 	noProvenance, noSBOM bool
 	sbomFormat           string
 	requireImageSigs     bool
+	signing              signingFlags
 	trust                trustFlags
-	registry             registryFlags
+	network              networkFlags
 }
 
 func newCreate() *cobra.Command {
 	c := &create{}
 	cmd := &cobra.Command{
-		Use:   "create [DIR] -o FILE",
-		Short: "Build DIR/airlock.yaml into a package archive",
-		Long: "Build DIR/airlock.yaml (DIR defaults to .) into a package archive at FILE.\n" +
+		Use:   "create [DIR] -o FILE [--key FILE | keyless flags]",
+		Short: "Build DIR/airlock.yaml into a package archive, signed with its provenance and SBOM",
+		Long: "Build DIR/airlock.yaml (DIR defaults to .) into a package archive at FILE, with SLSA provenance\n" +
+			"and an SBOM. With signing flags (--key, or keyless ones) the package, its provenance and its SBOM\n" +
+			"are signed in the same step: the normal path. Without them they are written unsigned.\n" +
 			"SOURCE_DATE_EPOCH, when set, fixes the package's creation time.",
+		Example: "  airlock create examples/hello -o hello.tar --key team.key\n" +
+			"  airlock create . -o app.tar --identity-token \"$SIGSTORE_ID_TOKEN\"   # keyless, in CI\n" +
+			"  airlock create examples/hello -o hello.tar --offline                    # unsigned, no network",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
@@ -45,7 +51,8 @@ func newCreate() *cobra.Command {
 	cmd.Flags().StringVar(&c.sbomFormat, "sbom-format", airlock.SBOMSPDX, "SBOM format: spdx (SPDX 2.3 JSON) or cyclonedx (CycloneDX 1.6 JSON)")
 	cmd.Flags().BoolVar(&c.requireImageSigs, "require-image-signatures", false, "fail when an image has no verify: block and the package no imagePolicy")
 	c.trust.register(cmd)
-	c.registry.register(cmd)
+	c.signing.register(cmd)
+	c.network.register(cmd)
 	return cmd
 }
 
@@ -57,8 +64,13 @@ func (c *create) run(cmd *cobra.Command, dir string) error {
 	if err != nil {
 		return err
 	}
-	opts := airlock.CreateOptions{Registry: c.registry.options(), NoProvenance: c.noProvenance, NoSBOM: c.noSBOM, SBOMFormat: c.sbomFormat,
+	opts := airlock.CreateOptions{Registry: c.network.options(), NoProvenance: c.noProvenance, NoSBOM: c.noSBOM, SBOMFormat: c.sbomFormat,
 		Env: os.LookupEnv, Trust: tm, RequireImageSignatures: c.requireImageSigs}
+	if c.signing.explicit() {
+		if opts.Key, opts.Sign, err = c.signing.options(cmd); err != nil {
+			return err
+		}
+	}
 	if v := os.Getenv("SOURCE_DATE_EPOCH"); v != "" {
 		secs, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -70,9 +82,13 @@ func (c *create) run(cmd *cobra.Command, dir string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "Created %s %s at %s\nRoot digest: %s\n", res.Name, res.Version, c.output, res.Root.Digest)
-	if len(res.Statements) > 0 {
-		fmt.Fprintf(cmd.OutOrStdout(), "Unsigned statements: %d (provenance, SBOM); airlock sign signs them with the package\n", len(res.Statements))
+	fmt.Fprintf(cmd.OutOrStdout(), "Created %s %s at %s\nRoot digest: %s\n", clean(res.Name), clean(res.Version), clean(c.output), res.Root.Digest)
+	switch {
+	case res.Signature != nil:
+		fmt.Fprintf(cmd.OutOrStdout(), "Signed the package and its %d statements (provenance, SBOM): %s\n", len(res.Statements), how(opts.Sign))
+	case len(res.Statements) > 0:
+		fmt.Fprintf(cmd.OutOrStdout(), "Unsigned: the package and %d statements (provenance, SBOM); sign them with airlock sign --all-statements,\n"+
+			"or create with --key to sign them in one step\n", len(res.Statements))
 	}
 	return nil
 }

@@ -18,20 +18,24 @@ import (
 	"github.com/airlock-dev/airlock/trust"
 )
 
-// registryFlags say how registries are reached.
-type registryFlags struct {
-	plainHTTP, skipTLSVerify bool
-	caFile                   string
+// networkFlags say how registries are reached, and whether the network is
+// used at all.
+type networkFlags struct {
+	plainHTTP, skipTLSVerify, offline bool
+	caFile                            string
+	timeout                           time.Duration
 }
 
-func (f *registryFlags) register(cmd *cobra.Command) {
+func (f *networkFlags) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&f.plainHTTP, "plain-http", false, "use plain HTTP for every registry (loopback registries always may)")
 	cmd.Flags().StringVar(&f.caFile, "registry-ca-file", "", "PEM file of CA certificates to trust for registries, beside the system's")
 	cmd.Flags().BoolVar(&f.skipTLSVerify, "insecure-skip-tls-verify", false, "accept any TLS certificate from registries (transport only: signatures are still verified)")
+	cmd.Flags().BoolVar(&f.offline, "offline", false, "refuse every network connection: any attempt is an error")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", registry.DefaultTimeout, "bound on each registry request (a response must start, and keep moving, within it)")
 }
 
-func (f *registryFlags) options() registry.Options {
-	return registry.Options{PlainHTTP: f.plainHTTP, CAFile: f.caFile, InsecureSkipTLSVerify: f.skipTLSVerify}
+func (f *networkFlags) options() registry.Options {
+	return registry.Options{PlainHTTP: f.plainHTTP, CAFile: f.caFile, InsecureSkipTLSVerify: f.skipTLSVerify, Offline: f.offline, Timeout: f.timeout}
 }
 
 // insecureFlag is --insecure: it only ever means "skip signing or signature
@@ -150,15 +154,13 @@ func (f *policyFlags) identitySigner() (policy.Signer, bool, error) {
 
 // trustFlags say which trust material is in force.
 type trustFlags struct {
-	roots   []string
-	tufDir  string
-	offline bool
+	roots  []string
+	tufDir string
 }
 
 func (f *trustFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.roots, "trusted-root", nil, "Sigstore trusted_root.json to trust (repeatable: the union is trusted)")
 	cmd.Flags().StringVar(&f.tufDir, "tuf-dir", defaultTUFDir(), "TUF store whose trusted root is used when no --trusted-root or SIGSTORE_* variable is given")
-	cmd.Flags().BoolVar(&f.offline, "offline", false, "refuse every network connection: any attempt is an error (TUF is never contacted)")
 }
 
 // material loads the trust material: files, cosign's environment variables,
@@ -170,25 +172,55 @@ func (f *trustFlags) material(stderr io.Writer) (*trust.Material, error) {
 		return nil, err
 	}
 	for _, w := range m.Warnings(time.Now()) {
-		fmt.Fprintln(stderr, "WARNING:", w)
+		fmt.Fprintln(stderr, "WARNING:", clean(w))
 	}
 	return m, nil
 }
 
-// verification returns the policy and trust material of a command that
-// verifies (pull, mirror), or nothing when --insecure skips verification, in
-// which case it says so loudly.
-func verification(cmd *cobra.Command, p *policyFlags, t *trustFlags, insecure insecureFlag) (policy.Policy, *trust.Material, error) {
+// expectFlags bind a verification to the package asked for.
+type expectFlags struct {
+	name, version, minVersion string
+}
+
+func (f *expectFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.name, "expect-name", "", "require the signed package name to be exactly this")
+	cmd.Flags().StringVar(&f.version, "expect-version", "", "require the signed version to be exactly this (also accepts a tag that names another version)")
+	cmd.Flags().StringVar(&f.minVersion, "min-version", "", "require the signed version to be at least this semantic version")
+}
+
+// verifyFlags are the flags of every verb that verifies a package: the
+// policy, the trust material, the expected package, and the network.
+type verifyFlags struct {
+	policy  policyFlags
+	trust   trustFlags
+	expect  expectFlags
+	network networkFlags
+}
+
+func (f *verifyFlags) register(cmd *cobra.Command) {
+	f.policy.register(cmd)
+	f.trust.register(cmd)
+	f.expect.register(cmd)
+	f.network.register(cmd)
+}
+
+// options returns the verification options. With insecure the policy is
+// not built (and its absence not refused) and the skip is announced loudly.
+func (f *verifyFlags) options(cmd *cobra.Command, insecure insecureFlag) (airlock.VerifyOptions, error) {
+	opts := airlock.VerifyOptions{
+		Registry:   f.network.options(),
+		ExpectName: f.expect.name, ExpectVersion: f.expect.version, MinVersion: f.expect.minVersion,
+	}
 	if insecure.value {
 		insecure.warn(cmd.ErrOrStderr(), "the package's signature is not verified")
-		return policy.Policy{}, nil, nil
+		return opts, nil
 	}
-	pol, err := p.policy()
-	if err != nil {
-		return pol, nil, err
+	var err error
+	if opts.Policy, err = f.policy.policy(); err != nil {
+		return opts, err
 	}
-	tm, err := t.material(cmd.ErrOrStderr())
-	return pol, tm, err
+	opts.Trust, err = f.trust.material(cmd.ErrOrStderr())
+	return opts, err
 }
 
 // imageFlags say how the images a package carries are re-verified.
@@ -202,6 +234,9 @@ func (f *imageFlags) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&f.require, "require-image-signatures", false, "fail when an image carries no upstream policy (instead of reporting it not verified upstream)")
 }
 
-func (f *imageFlags) policy() (*policy.ImagePolicy, error) {
-	return airlock.LoadImagePolicy(f.policyFile)
+// apply sets the image options.
+func (f *imageFlags) apply(opts *airlock.VerifyOptions) error {
+	ip, err := airlock.LoadImagePolicy(f.policyFile)
+	opts.ImagePolicy, opts.RequireImageSignatures = ip, f.require
+	return err
 }

@@ -13,8 +13,8 @@ import (
 )
 
 type inspectCmd struct {
-	format   formatFlag
-	registry registryFlags
+	format  formatFlag
+	network networkFlags
 }
 
 func newInspect() *cobra.Command {
@@ -26,7 +26,7 @@ func newInspect() *cobra.Command {
 		RunE:  func(cmd *cobra.Command, args []string) error { return i.run(cmd, args[0]) },
 	}
 	i.format.register(cmd)
-	i.registry.register(cmd)
+	i.network.register(cmd)
 	return cmd
 }
 
@@ -34,7 +34,7 @@ func (i *inspectCmd) run(cmd *cobra.Command, target string) error {
 	if err := i.format.check(); err != nil {
 		return err
 	}
-	ins, err := airlock.Inspect(cmd.Context(), target, airlock.InspectOptions{Registry: i.registry.options()})
+	ins, err := airlock.Inspect(cmd.Context(), target, airlock.InspectOptions{Registry: i.network.options()})
 	if err != nil {
 		return err
 	}
@@ -46,33 +46,44 @@ func (i *inspectCmd) run(cmd *cobra.Command, target string) error {
 }
 
 func printInspection(w io.Writer, ins *airlock.Inspection) {
-	fmt.Fprintf(w, "Package %s %s\n  digest  %s\n", ins.Package.Name, ins.Package.Version, ins.Package.Digest)
+	fmt.Fprintf(w, "Package %s %s\n  digest  %s\n", clean(ins.Package.Name), clean(ins.Package.Version), ins.Package.Digest)
 	if ins.Description != "" {
-		fmt.Fprintf(w, "  about   %s\n", ins.Description)
+		fmt.Fprintf(w, "  about   %s\n", clean(ins.Description))
 	}
 	if ins.Created != "" {
-		fmt.Fprintf(w, "  created %s\n", ins.Created)
+		fmt.Fprintf(w, "  created %s\n", clean(ins.Created))
 	}
 	for _, c := range ins.Components {
-		fmt.Fprintf(w, "Component %s\n", c.Name)
+		fmt.Fprintf(w, "Component %s\n", clean(c.Name))
 		for _, l := range c.Layers {
-			fmt.Fprintf(w, "  %-40s %10d  %s", l.Title, l.Size, l.Digest)
+			fmt.Fprintf(w, "  %-40s %10d  %s", clean(l.Title), l.Size, l.Digest)
 			if l.Target != "" {
-				fmt.Fprintf(w, "  -> %s", l.Target)
+				fmt.Fprintf(w, "  -> %s", clean(l.Target))
 			}
 			fmt.Fprintln(w)
 		}
 	}
 	for _, img := range ins.Images {
-		fmt.Fprintf(w, "Image %s (component %s)\n  %s  %s\n", img.Ref, img.Component, img.Digest, img.MediaType)
+		fmt.Fprintf(w, "Image %s (component %s)\n  %s  %s\n", clean(img.Ref), clean(img.Component), img.Digest, clean(img.MediaType))
 	}
-	fmt.Fprintf(w, "Signatures and attestations: %d\n", len(ins.Referrers))
+	fmt.Fprintf(w, "Referrers: %d\n", len(ins.Referrers))
 	for _, r := range ins.Referrers {
-		what := r.PredicateType
-		if r.Tag != "" {
-			what = "cosign legacy tag " + r.Tag
+		what := r.Kind
+		switch {
+		case r.Kind == "statement":
+			what = "statement (UNSIGNED)"
+		case r.Kind == "ignored":
+			what = "ignored: " + r.Note
+		case r.Signed:
+			what += " (signed, not verified here)"
 		}
-		fmt.Fprintf(w, "  %s  %s  %s\n", r.Digest, what, r.Created)
+		if r.PredicateType != "" {
+			what += " " + r.PredicateType
+		}
+		if r.Tag != "" {
+			what += " cosign legacy tag " + r.Tag
+		}
+		fmt.Fprintf(w, "  %s  %s  %s\n", r.Digest, clean(what), clean(r.Created))
 	}
 	fmt.Fprintln(w, "NOT VERIFIED: inspect reads the package without checking digests or signatures; use airlock verify.")
 }

@@ -12,13 +12,11 @@ import (
 )
 
 type mirrorCmd struct {
-	concurrency int
-	policy      policyFlags
-	trust       trustFlags
-	images      imageFlags
-	format      formatFlag
-	insecure    insecureFlag
-	registry    registryFlags
+	transfers int
+	verify    verifyFlags
+	images    imageFlags
+	format    formatFlag
+	insecure  insecureFlag
 }
 
 func newMirror() *cobra.Command {
@@ -26,18 +24,19 @@ func newMirror() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "mirror TARGET oci://REGISTRY[/PREFIX] --key FILE",
 		Short: "Verify a package, then copy its images with their signatures into a registry",
-		Long: "Verify a package (an archive or oci:// reference), then copy each image it carries, with its\n" +
-			"signatures and attestations: image HOST/PATH:TAG lands at REGISTRY/PREFIX/PATH:TAG, same digest.",
+		Long: "Verify a package (an archive or oci:// reference, opened once), then copy each image it carries,\n" +
+			"with the publishers' signatures and attestations that verified: image HOST/PATH:TAG lands at\n" +
+			"REGISTRY/PREFIX/PATH:TAG, same digest. Nothing is pushed unless verification passed.",
+		Example: "  airlock mirror hello.tar oci://registry.internal/apps --key team.pub --insecure-ignore-tlog\n" +
+			"  airlock mirror oci://registry.example.com/apps/hello:1.0.0 oci://registry.internal/apps --key team.pub",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error { return m.run(cmd, args[0], args[1]) },
 	}
-	cmd.Flags().IntVar(&m.concurrency, "concurrency", 4, "blobs uploaded at once")
-	m.policy.register(cmd)
-	m.trust.register(cmd)
+	cmd.Flags().IntVar(&m.transfers, "concurrency", 4, "blobs uploaded at once")
+	m.verify.register(cmd)
 	m.images.register(cmd)
 	m.format.register(cmd)
 	m.insecure.register(cmd, "mirror without verifying the package's signature")
-	m.registry.register(cmd)
 	return cmd
 }
 
@@ -45,15 +44,14 @@ func (m *mirrorCmd) run(cmd *cobra.Command, target, dest string) error {
 	if err := m.format.check(); err != nil {
 		return err
 	}
-	opts := airlock.MirrorOptions{InsecureSkipVerify: m.insecure.value, Registry: m.registry.options(), Concurrency: m.concurrency}
-	var err error
-	if opts.Policy, opts.Trust, err = verification(cmd, &m.policy, &m.trust, m.insecure); err != nil {
+	verifyOpts, err := m.verify.options(cmd, m.insecure)
+	if err != nil {
 		return err
 	}
-	if opts.ImagePolicy, err = m.images.policy(); err != nil {
+	if err := m.images.apply(&verifyOpts); err != nil {
 		return err
 	}
-	opts.RequireImageSignatures = m.images.require
+	opts := airlock.MirrorOptions{VerifyOptions: verifyOpts, InsecureSkipVerify: m.insecure.value, Transfers: m.transfers}
 	bars := newBars(cmd.ErrOrStderr())
 	opts.Progress = bars.progress()
 	res, err := airlock.Mirror(cmd.Context(), target, dest, opts)
@@ -65,7 +63,7 @@ func (m *mirrorCmd) run(cmd *cobra.Command, target, dest string) error {
 		return err
 	}
 	if res != nil && res.Verification != nil {
-		if rerr := report(cmd, m.format, res.Verification, err); rerr != nil {
+		if rerr := report(cmd, m.format, m.insecure.value, res.Verification, err); rerr != nil {
 			return rerr
 		}
 	}
@@ -73,7 +71,7 @@ func (m *mirrorCmd) run(cmd *cobra.Command, target, dest string) error {
 		return err
 	}
 	for _, img := range res.Images {
-		fmt.Fprintf(cmd.OutOrStdout(), "Mirrored %s -> %s (%s, %d signatures and attestations)\n", img.Source, img.Destination, img.Digest, img.Referrers)
+		fmt.Fprintf(cmd.OutOrStdout(), "Mirrored %s -> %s (%s, %d verified signatures and attestations)\n", clean(img.Source), clean(img.Destination), img.Digest, img.Referrers)
 	}
 	return nil
 }

@@ -5,19 +5,18 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/airlock-dev/airlock"
-	"github.com/airlock-dev/airlock/spec"
 )
 
 type pushCmd struct {
 	signing     signingFlags
+	statements  statementFlags
 	concurrency int
 	insecure    insecureFlag
-	registry    registryFlags
+	network     networkFlags
 }
 
 func newPush() *cobra.Command {
@@ -27,27 +26,38 @@ func newPush() *cobra.Command {
 		Short: "Publish a package archive to a registry, signing it first when signing flags are given",
 		Long: "Publish a package archive with its signatures and attestations as OCI 1.1 referrers (or the\n" +
 			"referrers tag schema on registries without the referrers API). TAG defaults to the package version.\n" +
-			"An unsigned package is signed first with --key, or refused unless --insecure.",
+			"An unsigned package is signed first with --key (or keylessly), or refused unless --insecure;\n" +
+			"unsigned statements are signed only when named (--statement, --all-statements).",
+		Example: "  airlock push hello.tar oci://registry.example.com/apps/hello\n" +
+			"  airlock push hello.tar oci://registry.example.com/apps/hello:1.0.0 --key team.key --all-statements",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error { return p.run(cmd, args[0], args[1]) },
 	}
 	p.signing.register(cmd)
+	p.statements.register(cmd)
 	cmd.Flags().IntVar(&p.concurrency, "concurrency", 4, "blobs uploaded at once")
 	p.insecure.register(cmd, "push an unsigned package")
-	p.registry.register(cmd)
+	p.network.register(cmd)
 	return cmd
 }
 
 func (p *pushCmd) run(cmd *cobra.Command, file, target string) error {
-	opts := airlock.PushOptions{InsecureUnsigned: p.insecure.value, Registry: p.registry.options(), Concurrency: p.concurrency}
-	signIt, err := p.needsSigning(cmd, file)
+	opts := airlock.PushOptions{InsecureUnsigned: p.insecure.value, Registry: p.network.options(), Transfers: p.concurrency,
+		Statements: p.statements.types, AllStatements: p.statements.all, Show: showStatement(cmd.OutOrStdout())}
+	var err error
+	switch {
+	case p.signing.explicit():
+		opts.Key, opts.Sign, err = p.signing.options(cmd)
+	case !p.insecure.value:
+		// An unsigned package is signed keylessly when an identity token
+		// can be found (in CI); a signed one is pushed as it is.
+		if _, terr := p.signing.token(cmd); terr == nil {
+			opts.Key, opts.Sign, err = p.signing.options(cmd)
+			opts.OnlyIfUnsigned = true
+		}
+	}
 	if err != nil {
 		return err
-	}
-	if signIt {
-		if opts.Key, opts.Sign, err = p.signing.options(cmd); err != nil {
-			return err
-		}
 	}
 	bars := newBars(cmd.ErrOrStderr())
 	opts.Progress = bars.progress()
@@ -63,30 +73,6 @@ func (p *pushCmd) run(cmd *cobra.Command, file, target string) error {
 	if !res.ReferrersAPI {
 		schema = "referrers tag schema (the registry has no referrers API)"
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "Pushed %s\nTag: %s\nSignatures and attestations: %d, via the %s\n", res.Reference, res.Tag, len(res.Referrers), schema)
+	fmt.Fprintf(cmd.OutOrStdout(), "Pushed %s\nTag: %s\nSignatures and attestations: %d, via the %s\n", clean(res.Reference), clean(res.Tag), len(res.Referrers), schema)
 	return nil
-}
-
-// needsSigning decides whether push signs: when signing flags are given, or
-// when the package carries no signature and an identity token can be found
-// (keyless signing in CI). Otherwise the package is pushed as it is (and an
-// unsigned one refused, unless --insecure).
-func (p *pushCmd) needsSigning(cmd *cobra.Command, file string) (bool, error) {
-	if p.signing.explicit() {
-		return true, nil
-	}
-	if p.insecure.value {
-		return false, nil
-	}
-	ins, err := airlock.Inspect(cmd.Context(), file, airlock.InspectOptions{})
-	if err != nil {
-		return false, err
-	}
-	for _, r := range ins.Referrers {
-		if r.PredicateType == spec.PredicateTypeCosignSign || strings.HasSuffix(r.Tag, ".sig") {
-			return false, nil
-		}
-	}
-	_, err = p.signing.token(cmd)
-	return err == nil, nil
 }

@@ -5,6 +5,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -13,23 +14,31 @@ import (
 )
 
 type signCmd struct {
-	signing  signingFlags
-	registry registryFlags
+	signing    signingFlags
+	statements statementFlags
+	network    networkFlags
 }
 
 func newSign() *cobra.Command {
 	s := &signCmd{}
 	cmd := &cobra.Command{
-		Use:   "sign TARGET (--key FILE | keyless flags)",
-		Short: "Sign a package: an archive in place, or an oci:// package by pushing the signature",
-		Long: "Sign a package with a key, or keylessly: an OIDC identity token (--identity-token,\n" +
+		Use:   "sign TARGET (--key FILE | keyless flags) [--statement TYPE | --all-statements]",
+		Short: "Sign a package root: an archive in place, or an oci:// package by pushing the signature",
+		Long: "Sign a package's root with a key, or keylessly: an OIDC identity token (--identity-token,\n" +
 			"SIGSTORE_ID_TOKEN or the CI's) gets a Fulcio certificate, the signature is logged in Rekor and\n" +
-			"timestamped. Services come from --signing-config or the --*-url flags (default: public good).",
+			"timestamped. Services come from --signing-config or the --*-url flags (default: public good).\n" +
+			"Unsigned statements (provenance, SBOM) are shown and signed only when named with --statement\n" +
+			"or --all-statements: anyone who handled the package could have put one there. `airlock create`\n" +
+			"with signing flags signs the package, its provenance and its SBOM in one step.",
+		Example: "  airlock sign hello.tar --key team.key\n" +
+			"  airlock sign hello.tar --key team.key --statement https://slsa.dev/provenance/v1 --statement https://spdx.dev/Document\n" +
+			"  airlock sign oci://registry.example.com/apps/hello:1.0.0 --identity-token token.jwt",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return s.run(cmd, args[0]) },
 	}
 	s.signing.register(cmd)
-	s.registry.register(cmd)
+	s.statements.register(cmd)
+	s.network.register(cmd)
 	return cmd
 }
 
@@ -38,19 +47,54 @@ func (s *signCmd) run(cmd *cobra.Command, target string) error {
 	if err != nil {
 		return err
 	}
-	res, err := airlock.Sign(cmd.Context(), target, key, airlock.SignOptions{Sign: opts, Registry: s.registry.options()})
+	signOpts := airlock.SignOptions{Sign: opts, Registry: s.network.options(), Statements: s.statements.types, AllStatements: s.statements.all}
+	signOpts.Show = showStatement(cmd.OutOrStdout())
+	res, err := airlock.Sign(cmd.Context(), target, key, signOpts)
 	if err != nil {
 		return err
 	}
-	how := "offline key signature: no transparency-log entry"
+	fmt.Fprintf(cmd.OutOrStdout(), "Signed %s (root %s)\nSignature: %s (%s)\n", clean(target), res.Root.Digest, res.Signature.Digest, how(opts))
+	for _, st := range res.Statements {
+		if !st.Signed {
+			fmt.Fprintf(cmd.OutOrStdout(), "Left unsigned: %s (name it with --statement to sign it)\n", clean(st.PredicateType))
+		}
+	}
+	return nil
+}
+
+// how says how a signature was made.
+func how(opts sign.Options) string {
 	switch {
 	case opts.FulcioURL != "":
-		how = "keyless: certificate from " + opts.FulcioURL
+		return "keyless: certificate from " + opts.FulcioURL
 	case opts.RekorURL != "":
-		how = "key signature logged in " + opts.RekorURL
+		return "key signature logged in " + opts.RekorURL
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "Signed %s (root %s)\nSignature: %s (%s)\n", target, res.Root.Digest, res.Signature.Digest, how)
-	return nil
+	return "offline key signature: no transparency-log entry"
+}
+
+// statementFlags name the unsigned statements to sign with the root.
+type statementFlags struct {
+	types []string
+	all   bool
+}
+
+func (f *statementFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&f.types, "statement", nil, "also sign the unsigned statement of this predicate type (repeatable; exact URI)")
+	cmd.Flags().BoolVar(&f.all, "all-statements", false, "also sign every unsigned statement about the package (each is shown first)")
+}
+
+// showStatement prints each unsigned statement before anything is signed:
+// its type, digest and what it claims.
+func showStatement(w io.Writer) func(airlock.Statement) error {
+	return func(st airlock.Statement) error {
+		action := "leaving unsigned"
+		if st.Signed {
+			action = "signing"
+		}
+		fmt.Fprintf(w, "Statement %s (%s): %s [%s]\n", clean(st.PredicateType), st.Digest, clean(st.Summary), action)
+		return nil
+	}
 }
 
 // loadKey reads a private key file, asking for its password as the

@@ -32,7 +32,6 @@ type signingFlags struct {
 	identityToken                       string
 	fulcioURL, rekorURL, tsaURL, config string
 	rekorVersion                        uint32
-	trustedRoots                        []string
 }
 
 func (f *signingFlags) register(cmd *cobra.Command) {
@@ -44,7 +43,9 @@ func (f *signingFlags) register(cmd *cobra.Command) {
 	fl.Uint32Var(&f.rekorVersion, "rekor-api-version", 0, "Rekor API version, 1 or 2 (default: detect)")
 	fl.StringVar(&f.tsaURL, "tsa-url", "", "RFC 3161 timestamp authority, the full URL (.../api/v1/timestamp)")
 	fl.StringVar(&f.config, "signing-config", "", "Sigstore signing config (v0.2) naming Fulcio, Rekor and the TSA")
-	fl.StringArrayVar(&f.trustedRoots, "trusted-root", nil, "trusted_root.json that signatures made with services must verify against (repeatable)")
+	if fl.Lookup("trusted-root") == nil { // create shares it with the trust flags
+		fl.StringArray("trusted-root", nil, "trusted_root.json that signatures made with services must verify against (repeatable)")
+	}
 }
 
 // explicit reports whether any signing flag was given.
@@ -83,7 +84,8 @@ func (f *signingFlags) options(cmd *cobra.Command) (*sign.Key, sign.Options, err
 		opts.TSAURL = firstOf(opts.TSAURL, publicGoodTSA)
 	}
 	if opts.FulcioURL != "" || opts.RekorURL != "" || opts.TSAURL != "" {
-		tm, err := trust.Load(trust.Options{TrustedRoots: f.trustedRoots, Env: os.LookupEnv})
+		roots, _ := cmd.Flags().GetStringArray("trusted-root")
+		tm, err := trust.Load(trust.Options{TrustedRoots: roots, Env: os.LookupEnv})
 		if err != nil {
 			return nil, opts, err
 		}

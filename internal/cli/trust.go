@@ -105,7 +105,7 @@ func until(t time.Time) string {
 func newTrustUpdate() *cobra.Command {
 	var tuf tufFlags
 	var mirror string
-	var reg registryFlags
+	var reg networkFlags
 	cmd := &cobra.Command{
 		Use:   "update [--tuf-mirror URL --tuf-root root.json]",
 		Short: "Refresh the local TUF store from a TUF mirror (connected side)",
@@ -116,12 +116,11 @@ func newTrustUpdate() *cobra.Command {
 				return err
 			}
 			opts.Mirror = mirror
-			if ro := reg.options(); ro.CAFile != "" || ro.InsecureSkipTLSVerify {
-				client, err := registry.HTTPClient(ro)
-				if err != nil {
-					return err
-				}
-				opts.HTTPClient = client
+			if opts.HTTPClient, err = registry.HTTPClient(reg.options()); err != nil {
+				return err
+			}
+			if reg.offline {
+				opts.HTTPClient = registry.OfflineClient()
 			}
 			state, err := trust.Update(cmd.Context(), opts)
 			if err != nil {

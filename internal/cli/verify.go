@@ -4,9 +4,6 @@
 package cli
 
 import (
-	"fmt"
-	"io"
-
 	"github.com/spf13/cobra"
 
 	"github.com/airlock-dev/airlock"
@@ -14,12 +11,10 @@ import (
 )
 
 type verifyCmd struct {
-	bundle   string
-	images   imageFlags
-	policy   policyFlags
-	trust    trustFlags
-	format   formatFlag
-	registry registryFlags
+	bundle string
+	verify verifyFlags
+	images imageFlags
+	format formatFlag
 }
 
 func newVerify() *cobra.Command {
@@ -31,6 +26,8 @@ func newVerify() *cobra.Command {
 			"against a detached Sigstore bundle. Exit 0: verified. Exit 3: verification failed (the reason\n" +
 			"code says why). Exit 1: could not verify (bad flags, unreadable file, network).",
 		Example: "  airlock verify hello.tar --key team.pub --insecure-ignore-tlog\n" +
+			"  airlock verify oci://registry.example.com/apps/hello:1.0.0 --key team.pub --insecure-ignore-tlog \\\n" +
+			"    --expect-name hello --min-version 1.0.0\n" +
 			"  airlock verify hello.tar --offline --trusted-root root.json \\\n" +
 			"    --certificate-identity https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.2.0 \\\n" +
 			"    --certificate-oidc-issuer https://token.actions.githubusercontent.com\n" +
@@ -39,11 +36,9 @@ func newVerify() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error { return v.run(cmd, args[0]) },
 	}
 	cmd.Flags().StringVar(&v.bundle, "bundle", "", "verify TARGET (a file or sha256:HEX) against this detached Sigstore bundle")
-	v.policy.register(cmd)
+	v.verify.register(cmd)
 	v.images.register(cmd)
-	v.trust.register(cmd)
 	v.format.register(cmd)
-	v.registry.register(cmd)
 	return cmd
 }
 
@@ -51,53 +46,18 @@ func (v *verifyCmd) run(cmd *cobra.Command, target string) error {
 	if err := v.format.check(); err != nil {
 		return err
 	}
-	p, err := v.policy.policy()
+	opts, err := v.verify.options(cmd, insecureFlag{})
 	if err != nil {
 		return err
 	}
-	tm, err := v.trust.material(cmd.ErrOrStderr())
-	if err != nil {
+	if err := v.images.apply(&opts); err != nil {
 		return err
 	}
-	ip, err := v.images.policy()
-	if err != nil {
-		return err
-	}
-	opts := airlock.VerifyOptions{Policy: p, Trust: tm, Registry: v.registry.options(), ImagePolicy: ip, RequireImageSignatures: v.images.require}
-	opts.Registry.Offline = v.trust.offline
 	var res *verify.Result
 	if v.bundle != "" {
 		res, err = airlock.VerifyBundle(cmd.Context(), v.bundle, target, opts)
 	} else {
 		res, err = airlock.Verify(cmd.Context(), target, opts)
 	}
-	return report(cmd, v.format, res, err)
-}
-
-var marks = map[string]string{verify.StatusPassed: "ok", verify.StatusFailed: "FAILED", verify.StatusSkipped: "skipped"}
-
-func printResult(w io.Writer, res *verify.Result) {
-	fmt.Fprintf(w, "Verifying %s\n", res.Target)
-	for _, c := range res.Checks {
-		fmt.Fprintf(w, "  %-17s %-8s %s\n", c.Name, marks[c.Status], c.Detail)
-	}
-	for _, im := range res.Images {
-		status, detail := "ok", "signed by "+im.Signer
-		switch {
-		case im.Note != "" && !im.Verified:
-			status, detail = "skipped", im.Note
-		case !im.Verified:
-			status, detail = "FAILED", "not verified"
-		case im.Note != "":
-			detail += " (" + im.Note + ")"
-		}
-		fmt.Fprintf(w, "  %-17s %-8s %s %s: %s\n", "image", status, im.Ref, im.Digest, detail)
-	}
-	if res.Verified {
-		fmt.Fprintf(w, "VERIFIED: %s %s (%s)\n", res.Package.Name, res.Package.Version, res.Package.Digest)
-		return
-	}
-	if res.Failure != nil {
-		fmt.Fprintf(w, "NOT VERIFIED: %s\n", res.Failure.Reason)
-	}
+	return report(cmd, v.format, false, res, err)
 }

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package airlock
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/registry/remote"
+
+	"github.com/airlock-dev/airlock/archive"
+	"github.com/airlock-dev/airlock/internal/graph"
+	"github.com/airlock-dev/airlock/registry"
+	"github.com/airlock-dev/airlock/spec"
+	"github.com/airlock-dev/airlock/verify"
+)
+
+// backend is where a package's bytes come from: an archive file or a
+// registry repository. Fetch checks each read against the descriptor's
+// digest as it streams; referrers lists the manifests that claim to be
+// about subject, as the archive's index.json or the registry lists them
+// (unread and untrusted: see referrerReader).
+type backend interface {
+	content.Fetcher
+	referrers(ctx context.Context, subject ocispec.Descriptor) ([]registry.Referrer, error)
+	close() error
+}
+
+var (
+	_ backend = (*archiveBackend)(nil)
+	_ backend = (*remoteBackend)(nil)
+)
+
+// archiveBackend reads a package archive in place.
+type archiveBackend struct {
+	r *archive.Reader
+	// bySubject groups index.json's entries by what they are about.
+	bySubject map[digest.Digest][]registry.Referrer
+}
+
+func openArchive(path string) (*archiveBackend, ocispec.Descriptor, error) {
+	r, err := archive.Open(path)
+	if err != nil {
+		return nil, ocispec.Descriptor{}, err
+	}
+	root, err := r.Root()
+	if err != nil {
+		r.Close()
+		return nil, ocispec.Descriptor{}, err
+	}
+	return &archiveBackend{r: r}, root, nil
+}
+
+func (a *archiveBackend) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	return a.r.Fetch(ctx, desc)
+}
+
+func (a *archiveBackend) referrers(_ context.Context, subject ocispec.Descriptor) ([]registry.Referrer, error) {
+	return a.bySubject[subject.Digest], nil
+}
+
+func (a *archiveBackend) close() error { return a.r.Close() }
+
+// legacyTag matches cosign's tags for a subject's signatures and
+// attestations: sha256-<hex>.sig and .att.
+var legacyTag = regexp.MustCompile(`^sha256-([0-9a-f]{64})\.(sig|att)$`)
+
+// index reads index.json's entries once and groups them by subject. Every
+// entry but the root must be a referrer of something the package holds (the
+// root, an image, or one of an image's platforms): by its subject field, or
+// by cosign's legacy tag as its name. Anything else is refused: index.json
+// is what other tools resolve names with, so an entry nothing vouches for
+// (one carrying the package's own name, say) is not carried silently.
+func (a *archiveBackend) index(ctx context.Context, subjects func(context.Context) ([]ocispec.Descriptor, error)) error {
+	list, err := subjects(ctx)
+	if err != nil {
+		return err
+	}
+	allowed := map[digest.Digest]bool{}
+	for _, s := range list {
+		allowed[s.Digest] = true
+	}
+	root, _ := a.r.Root()
+	a.bySubject = map[digest.Digest][]registry.Referrer{}
+	for _, d := range a.r.Index().Manifests {
+		if d.Digest == root.Digest {
+			continue
+		}
+		subject, tag, err := a.entrySubject(ctx, d)
+		if err != nil {
+			return err
+		}
+		if !allowed[subject] {
+			return verify.Fail(verify.ReasonMalformedPackage, "index.json entry %s: expected a referrer of the package root or of an image it carries, found one about %s", d.Digest, subject)
+		}
+		a.bySubject[subject] = append(a.bySubject[subject], registry.Referrer{Descriptor: d, LegacyTag: tag, Subject: subject})
+	}
+	return nil
+}
+
+// entrySubject says what an index.json entry other than the root is about.
+func (a *archiveBackend) entrySubject(ctx context.Context, d ocispec.Descriptor) (digest.Digest, string, error) {
+	if name, ok := d.Annotations[spec.AnnotationRefName]; ok {
+		m := legacyTag.FindStringSubmatch(name)
+		if m == nil {
+			return "", "", verify.Fail(verify.ReasonMalformedPackage, "index.json entry %s: expected only the package root to carry a name other than cosign's sha256-<hex>.sig or .att, found %q", d.Digest, name)
+		}
+		return digest.NewDigestFromEncoded(digest.SHA256, m[1]), name, nil
+	}
+	if d.MediaType != ocispec.MediaTypeImageManifest {
+		return "", "", verify.Fail(verify.ReasonMalformedPackage, "index.json entry %s: expected the package root or a referrer manifest, found a %s", d.Digest, d.MediaType)
+	}
+	data, err := graph.ReadBounded(ctx, a.r, d, spec.MaxManifestSize)
+	if err != nil {
+		return "", "", err
+	}
+	subject, err := spec.Subject(d.MediaType, data)
+	if err != nil {
+		return "", "", verify.Fail(verify.ReasonMalformedPackage, "index.json entry %s: %v", d.Digest, err)
+	}
+	if subject == nil {
+		return "", "", verify.Fail(verify.ReasonMalformedPackage, "index.json entry %s: expected the package root or a referrer, found a manifest with no subject", d.Digest)
+	}
+	return subject.Digest, "", nil
+}
+
+// remoteBackend reads a package from a registry repository.
+type remoteBackend struct {
+	store *registry.Store
+}
+
+// openRemote resolves target once and probes the referrers API.
+func openRemote(ctx context.Context, target string, opts registry.Options) (*remoteBackend, ocispec.Descriptor, string, error) {
+	ref, err := registry.ParseTarget(target)
+	if err != nil {
+		return nil, ocispec.Descriptor{}, "", err
+	}
+	if ref.Reference == "" {
+		return nil, ocispec.Descriptor{}, "", errExpectedTag(target)
+	}
+	b, err := newRemote(ref.Registry+"/"+ref.Repository, opts)
+	if err != nil {
+		return nil, ocispec.Descriptor{}, "", err
+	}
+	root, err := b.store.Repository().Resolve(ctx, ref.Reference)
+	if err != nil {
+		return nil, ocispec.Descriptor{}, "", fmt.Errorf("resolve %s: %w", target, err)
+	}
+	tag := ref.Reference
+	if d, err := digest.Parse(ref.Reference); err == nil {
+		if root.Digest != d {
+			return nil, ocispec.Descriptor{}, "", verify.Fail(verify.ReasonDigestMismatch, "expected %s to resolve to %s, found %s", target, d, root.Digest)
+		}
+		tag = ""
+	}
+	if err := b.probe(ctx); err != nil {
+		return nil, ocispec.Descriptor{}, "", err
+	}
+	return b, plain(root), tag, nil
+}
+
+// newRemote returns a backend for the repository REGISTRY/REPO.
+func newRemote(repository string, opts registry.Options) (*remoteBackend, error) {
+	host, repo, _ := strings.Cut(repository, "/")
+	r, err := registry.Repository(orasReference(host, repo), opts)
+	if err != nil {
+		return nil, err
+	}
+	return &remoteBackend{store: registry.NewStore(r)}, nil
+}
+
+// probe asks the registry whether it serves the referrers API.
+func (b *remoteBackend) probe(ctx context.Context) error {
+	_, err := registry.ProbeReferrers(ctx, b.store.Repository())
+	return err
+}
+
+func (b *remoteBackend) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	return b.store.Fetch(ctx, desc)
+}
+
+func (b *remoteBackend) referrers(ctx context.Context, subject ocispec.Descriptor) ([]registry.Referrer, error) {
+	return registry.Discover(ctx, b.store.Repository(), plain(subject))
+}
+
+func (b *remoteBackend) close() error { return nil }
+
+// repository returns the registry client.
+func (b *remoteBackend) repository() *remote.Repository { return b.store.Repository() }

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package airlock
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/airlock-dev/airlock/archive"
+	"github.com/airlock-dev/airlock/internal/graph"
+	"github.com/airlock-dev/airlock/registry"
+	"github.com/airlock-dev/airlock/spec"
+	"github.com/airlock-dev/airlock/verify"
+)
+
+// OpenOptions tunes [Open]. The zero value is valid.
+type OpenOptions struct {
+	// Registry says how registries are reached, for oci:// targets.
+	Registry registry.Options
+}
+
+// Package is a package opened for reading: an archive file opened once, or
+// a registry reference resolved once to a digest. Nothing in it is trusted
+// yet: [Package.Verify] checks it against a policy and returns a [Handle]
+// through which everything that verified, and only that, can be read. Close
+// it when done.
+type Package struct {
+	target string
+	root   ocispec.Descriptor
+	index  ocispec.Index
+	src    backend
+	// tag is the tag an oci:// reference named ("" for a digest or an archive).
+	tag string
+	// refs reads the package's signatures and attestations, each once.
+	refs *referrerReader
+}
+
+// Open opens the package at target, an archive's path or
+// oci://REGISTRY/REPO:TAG|@DIGEST: the archive file is opened and indexed
+// once; a tag is resolved once, and the package is that digest from then
+// on. It reads the root index and checks that it is a package. Close the
+// Package when done.
+func Open(ctx context.Context, target string, opts OpenOptions) (*Package, error) {
+	var src backend
+	var root ocispec.Descriptor
+	var tag string
+	var err error
+	if registry.IsTarget(target) {
+		src, root, tag, err = openRemote(ctx, target, opts.Registry)
+	} else {
+		src, root, err = openArchive(target)
+	}
+	if err != nil {
+		return nil, classify(err)
+	}
+	p := &Package{target: target, root: root, src: src, tag: tag, refs: newReferrerReader(src)}
+	if err := p.readRoot(ctx); err != nil {
+		src.close()
+		return nil, classify(err)
+	}
+	if a, ok := src.(*archiveBackend); ok {
+		if err := a.index(ctx, p.subjects); err != nil {
+			src.close()
+			return nil, classify(err)
+		}
+	}
+	return p, nil
+}
+
+// Close releases the archive file, if any.
+func (p *Package) Close() error { return p.src.close() }
+
+// Target is what was opened, as the caller named it.
+func (p *Package) Target() string { return p.target }
+
+// Root is the package root: its digest is what signatures are about.
+func (p *Package) Root() ocispec.Descriptor { return p.root }
+
+// Info names the package as its root says (unverified until [Package.Verify]).
+func (p *Package) Info() verify.PackageInfo {
+	return verify.PackageInfo{
+		Name:    p.index.Annotations[spec.AnnotationTitle],
+		Version: p.index.Annotations[spec.AnnotationVersion],
+		Digest:  p.root.Digest.String(),
+	}
+}
+
+// Images lists the images the package carries, as its root lists them.
+func (p *Package) Images() []ocispec.Descriptor {
+	var out []ocispec.Descriptor
+	for _, m := range p.index.Manifests {
+		if m.ArtifactType != spec.ArtifactTypeComponent {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// readRoot reads and checks the root index.
+func (p *Package) readRoot(ctx context.Context) error {
+	if p.root.MediaType != ocispec.MediaTypeImageIndex {
+		return verify.Fail(verify.ReasonMalformedPackage, "package root %s: expected an %s, found %s", p.root.Digest, ocispec.MediaTypeImageIndex, p.root.MediaType)
+	}
+	data, err := graph.ReadBounded(ctx, p.src, p.root, spec.MaxManifestSize)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, &p.index); err != nil {
+		return verify.Fail(verify.ReasonMalformedPackage, "package root %s: %v", p.root.Digest, err)
+	}
+	if p.index.ArtifactType != spec.ArtifactTypePackage {
+		return verify.Fail(verify.ReasonMalformedPackage, "package root %s: expected artifactType %s, found %q", p.root.Digest, spec.ArtifactTypePackage, p.index.ArtifactType)
+	}
+	p.root = ocispec.Descriptor{MediaType: p.root.MediaType, Digest: p.root.Digest, Size: p.root.Size, ArtifactType: spec.ArtifactTypePackage}
+	return nil
+}
+
+// subjects lists what the package's referrers may be about: the root, each
+// image, and each platform manifest of an image index (publishers who sign
+// per platform), in that order. It reads image indexes, bounded and checked.
+func (p *Package) subjects(ctx context.Context) ([]ocispec.Descriptor, error) {
+	out := []ocispec.Descriptor{p.root}
+	for _, img := range p.Images() {
+		out = append(out, plain(img))
+		if !isIndex(img.MediaType) {
+			continue
+		}
+		children, err := p.platforms(ctx, img)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range children {
+			out = append(out, plain(c))
+		}
+	}
+	return out, nil
+}
+
+// platforms lists the manifests of an image index.
+func (p *Package) platforms(ctx context.Context, img ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+	data, err := graph.ReadBounded(ctx, p.src, img, spec.MaxManifestSize)
+	if err != nil {
+		return nil, err
+	}
+	children, err := spec.Children(img.MediaType, data)
+	if err != nil {
+		return nil, verify.Fail(verify.ReasonMalformedPackage, "image %s: %v", img.Digest, err)
+	}
+	return children, nil
+}
+
+// isArchive reports whether the package is an archive file.
+func (p *Package) isArchive() bool {
+	_, ok := p.src.(*archiveBackend)
+	return ok
+}
+
+// archiveReader returns the archive's reader, or nil for a registry package.
+func (p *Package) archiveReader() *archive.Reader {
+	if a, ok := p.src.(*archiveBackend); ok {
+		return a.r
+	}
+	return nil
+}
+
+// remoteStore returns the registry store, or nil for an archive.
+func (p *Package) remoteStore() *registry.Store {
+	if r, ok := p.src.(*remoteBackend); ok {
+		return r.store
+	}
+	return nil
+}
+
+func isIndex(mediaType string) bool {
+	return mediaType == ocispec.MediaTypeImageIndex || mediaType == spec.MediaTypeDockerManifestList
+}
+
+// errExpectedTag is returned for an oci:// reference without tag or digest.
+func errExpectedTag(target string) error {
+	return fmt.Errorf("%w: %s: expected a tag or a digest", registry.ErrTarget, target)
+}

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package airlock
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/registry/remote"
+
+	"github.com/airlock-dev/airlock/internal/graph"
+	"github.com/airlock-dev/airlock/registry"
+	"github.com/airlock-dev/airlock/spec"
+)
+
+// TransferOptions tunes how content moves to a registry. The zero value is
+// valid.
+type TransferOptions struct {
+	// Registry says how the destination registry is reached.
+	Registry registry.Options
+	// Transfers is how many blobs are uploaded at once. Default: 4.
+	Transfers int
+	// Progress receives the progress of blobs read. Default: none.
+	Progress Progress
+}
+
+// upload is what one repository receives.
+type upload struct {
+	repo      *remote.Repository
+	blobs     []ocispec.Descriptor
+	manifests []ocispec.Descriptor
+	tags      []tagging
+	seen      map[digest.Digest]bool
+	// referrersAPI is what the registry's probe said.
+	referrersAPI bool
+}
+
+// tagging is a tag to set once everything is uploaded.
+type tagging struct {
+	desc ocispec.Descriptor
+	tag  string
+}
+
+func newUpload(repo *remote.Repository) *upload {
+	return &upload{repo: repo, seen: map[digest.Digest]bool{}}
+}
+
+// add adds desc and everything it names, read through src, in an order
+// where a manifest comes after everything it names. Callers add a subject
+// before its referrers.
+func (u *upload) add(ctx context.Context, src content.Fetcher, desc ocispec.Descriptor) error {
+	desc = plain(desc)
+	if u.seen[desc.Digest] {
+		return nil
+	}
+	u.seen[desc.Digest] = true
+	if !spec.IsManifest(desc.MediaType) {
+		u.blobs = append(u.blobs, desc)
+		return nil
+	}
+	data, err := graph.ReadBounded(ctx, src, desc, spec.MaxManifestSize)
+	if err != nil {
+		return err
+	}
+	children, err := spec.Children(desc.MediaType, data)
+	if err != nil {
+		return fmt.Errorf("manifest %s: %w", desc.Digest, err)
+	}
+	for _, c := range children {
+		if err := u.add(ctx, src, c); err != nil {
+			return err
+		}
+	}
+	u.manifests = append(u.manifests, desc)
+	return nil
+}
+
+// transfer uploads to every repository in three phases, so that a failure
+// leaves nothing anyone can name: every blob first (several at once,
+// skipping those the registry has, each checked against its digest as src
+// streams it); then the manifests, subjects before their referrers (on a
+// registry without the referrers API, oras-go maintains the referrers tag
+// index); then the tags.
+func transfer(ctx context.Context, src content.Fetcher, uploads []*upload, opts TransferOptions) error {
+	n := opts.Transfers
+	if n <= 0 {
+		n = 4
+	}
+	eg, gctx := errgroup.WithContext(ctx)
+	eg.SetLimit(n)
+	for _, u := range uploads {
+		for _, b := range u.blobs {
+			eg.Go(func() error { return pushBlob(gctx, src, u.repo, b) })
+		}
+	}
+	if err := eg.Wait(); err != nil {
+		return err
+	}
+	for _, u := range uploads {
+		var err error
+		if u.referrersAPI, err = registry.ProbeReferrers(ctx, u.repo); err != nil {
+			return err
+		}
+		for _, m := range u.manifests {
+			if err := pushManifest(ctx, src, u.repo, m); err != nil {
+				return err
+			}
+		}
+	}
+	for _, u := range uploads {
+		for _, t := range u.tags {
+			if err := u.repo.Tag(ctx, plain(t.desc), t.tag); err != nil {
+				return fmt.Errorf("tag %s: %w", t.tag, err)
+			}
+		}
+	}
+	return nil
+}
+
+func pushBlob(ctx context.Context, src content.Fetcher, repo *remote.Repository, d ocispec.Descriptor) error {
+	if ok, err := repo.Exists(ctx, d); err != nil || ok {
+		return err
+	}
+	rc, err := src.Fetch(ctx, d)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if err := repo.Push(ctx, d, rc); err != nil {
+		return fmt.Errorf("upload %s: %w", d.Digest, err)
+	}
+	return nil
+}
+
+func pushManifest(ctx context.Context, src content.Fetcher, repo *remote.Repository, d ocispec.Descriptor) error {
+	if ok, err := repo.Exists(ctx, d); err != nil || ok {
+		return err
+	}
+	data, err := graph.ReadBounded(ctx, src, d, spec.MaxManifestSize)
+	if err != nil {
+		return err
+	}
+	if err := repo.Push(ctx, d, bytes.NewReader(data)); err != nil {
+		return fmt.Errorf("upload manifest %s: %w", d.Digest, err)
+	}
+	return nil
+}
