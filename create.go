@@ -99,6 +99,9 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 	if err != nil {
 		return nil, err
 	}
+	if err := offlineImages(pkg, opts.Registry); err != nil {
+		return nil, err
+	}
 	tmp := opts.TempDir
 	if tmp == "" {
 		tmp = filepath.Dir(output)
@@ -138,6 +141,20 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 		return nil, fmt.Errorf("write %s: %w", output, err)
 	}
 	return res, nil
+}
+
+// offlineImages refuses, before anything is built, a definition with
+// images when the network is off: images come from registries.
+func offlineImages(pkg *definition.Package, reg registry.Options) error {
+	if !reg.Offline {
+		return nil
+	}
+	for _, c := range pkg.Components {
+		for _, img := range c.Images {
+			return fmt.Errorf("image %s: %w: images are pulled from their registries (registry.Options.Offline)", img.Ref, registry.ErrOffline)
+		}
+	}
+	return nil
 }
 
 // made is a statement create made, before it is stored.

@@ -79,6 +79,9 @@ func (h *Handle) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.ReadClo
 	if !ok || node.Size != desc.Size {
 		return nil, fmt.Errorf("%s: %w: not part of what was verified", desc.Digest, errdef.ErrNotFound)
 	}
+	if data, ok := h.pkg.refs.cached(node); ok { // a bundle or payload, read once and checked
+		return io.NopCloser(bytes.NewReader(data)), nil
+	}
 	if spec.IsManifest(node.MediaType) && node.Size <= spec.MaxManifestSize {
 		data, err := h.g.Read(ctx, node)
 		if err != nil {
@@ -127,8 +130,8 @@ func (h *Handle) CheckBlobs(ctx context.Context, concurrency int, progress Progr
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(concurrency)
 	for _, d := range h.g.Nodes {
-		if spec.IsManifest(d.MediaType) {
-			continue // read and checked by the walk
+		if _, read := h.pkg.refs.cached(d); read || spec.IsManifest(d.MediaType) {
+			continue // read and checked already
 		}
 		eg.Go(func() error {
 			rc, err := src.Fetch(ctx, d)

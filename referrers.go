@@ -203,6 +203,14 @@ func (rr *referrerReader) readBlob(ctx context.Context, desc ocispec.Descriptor,
 	return data, nil
 }
 
+// cached returns a small blob already read and checked, if it was.
+func (rr *referrerReader) cached(desc ocispec.Descriptor) ([]byte, bool) {
+	rr.mu.Lock()
+	defer rr.mu.Unlock()
+	data, ok := rr.blobs[desc.Digest]
+	return data, ok && int64(len(data)) == desc.Size
+}
+
 // bundle reads a bundle referrer's bundle.
 func (rr *referrerReader) bundle(ctx context.Context, r *referrer) ([]byte, error) {
 	return rr.readBlob(ctx, r.layers[0], spec.MaxBundleSize)

@@ -179,7 +179,7 @@ func OfflineClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{
 		Proxy: nil,
 		DialContext: func(_ context.Context, network, addr string) (net.Conn, error) {
-			return nil, fmt.Errorf("%w: refusing to connect to %s (%s) because of --offline", ErrOffline, addr, network)
+			return nil, fmt.Errorf("%w: refusing to connect to %s (%s) (registry.Options.Offline)", ErrOffline, addr, network)
 		},
 	}}
 }

@@ -68,6 +68,7 @@ func printJSON(w io.Writer, v any) error {
 // optionFlags names, for the library's option names that errors mention,
 // the flags that set them.
 var optionFlags = strings.NewReplacer(
+	"registry.Options.Offline", "--offline",
 	"Policy.InsecureIgnoreTlog", "--insecure-ignore-tlog",
 	"Policy.InsecureIgnoreSCT", "--insecure-ignore-sct",
 	"Policy.Attestations", "--predicate-type",
