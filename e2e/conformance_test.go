@@ -21,24 +21,9 @@ const (
 	defaultIssuer   = "https://token.actions.githubusercontent.com"
 )
 
-// sharedDir is ../shared beside the checkout ($AIRLOCK_SHARED overrides).
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("AIRLOCK_SHARED"); d != "" {
-		return d
-	}
-	d, err := filepath.Abs(filepath.Join("..", "..", "shared"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(d, "conformance")); err != nil {
-		if os.Getenv("AIRLOCK_E2E_REQUIRE") == "1" {
-			t.Fatalf("the conformance cases are not at %s: %v", d, err)
-		}
-		t.Skipf("the conformance cases are not at %s", d)
-	}
-	return d
-}
+// conformanceDir holds the Sigstore conformance cases the repository
+// keeps (testdata/conformance/README.md says where they come from).
+var conformanceDir, _ = filepath.Abs(filepath.Join("..", "testdata", "conformance"))
 
 // conformanceCase is one folder of the Sigstore conformance bundle-verify corpus.
 type conformanceCase struct {
@@ -80,7 +65,7 @@ func readOr(path, fallback string) string {
 }
 
 func conformanceCases(t *testing.T) []conformanceCase {
-	base := filepath.Join(sharedDir(t), "conformance", "bundle-verify")
+	base := filepath.Join(conformanceDir, "bundle-verify")
 	entries, err := os.ReadDir(base)
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +92,7 @@ func conformanceCases(t *testing.T) []conformanceCase {
 // expectedFailures records, per case, the words of airlock's error that show
 // it failed for that reason.
 func TestConformance(t *testing.T) {
-	publicGood := filepath.Join(sharedDir(t), "conformance", "public-good", "trusted_root.json")
+	publicGood := filepath.Join(conformanceDir, "public-good", "trusted_root.json")
 	cases := conformanceCases(t)
 	if len(cases) != 70 {
 		t.Fatalf("expected 70 conformance cases, found %d", len(cases))

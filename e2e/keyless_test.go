@@ -174,7 +174,7 @@ func TestKeylessServicesTokensAndTrustUnion(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "token"), []byte(s.Issuer.Token(t, "bob@example.com", nil)+"\n"), 0o600)
 	airlock(t, dir, 0, "sign", "b.tar", "--identity-token", "token", "--fulcio-url", s.FulcioURL, "--rekor-url", s.RekorURL,
 		"--tsa-url", s.TSAURL+"/api/v1/timestamp", "--trusted-root", s.TrustedRoot)
-	publicGood := filepath.Join(sharedDir(t), "conformance", "public-good", "trusted_root.json")
+	publicGood := filepath.Join(conformanceDir, "public-good", "trusted_root.json")
 	union := []string{"--trusted-root", publicGood, "--trusted-root", s.TrustedRoot, "--certificate-oidc-issuer", s.Issuer.URL}
 	airlock(t, dir, 0, append([]string{"verify", "a.tar", "--certificate-identity", "alice@example.com"}, union...)...)
 	airlock(t, dir, 0, append([]string{"verify", "b.tar", "--certificate-identity", "bob@example.com"}, union...)...)
