@@ -93,7 +93,7 @@ func TestIndexCannotSteerVerification(t *testing.T) {
 	key, p := newKey(t, "team.pub")
 	good := signedArchive(t, key)
 	l := readLayout(t, good)
-	rootDesc, root := l.root(t)
+	_, root := l.root(t)
 	component := root.Manifests[0]
 	var m ocispec.Manifest
 	json.Unmarshal(l.blobs[component.Digest], &m)
@@ -104,10 +104,12 @@ func TestIndexCannotSteerVerification(t *testing.T) {
 		mutate func(l *layout)
 		reason verify.Reason
 	}{
-		{"a signed manifest listed as plain bytes, its layer deleted", func(l *layout) {
+		{"a signed manifest listed as plain bytes, its layers deleted", func(l *layout) {
 			steer := ocispec.Descriptor{MediaType: "application/octet-stream", Digest: component.Digest, Size: component.Size}
 			l.index.Manifests = append([]ocispec.Descriptor{steer}, l.index.Manifests...)
-			delete(l.blobs, m.Layers[0].Digest)
+			for _, layer := range m.Layers {
+				delete(l.blobs, layer.Digest)
+			}
 		}, ""},
 		{"an entry that is no referrer", func(l *layout) {
 			l.blobs[other.Digest] = otherData
@@ -125,9 +127,10 @@ func TestIndexCannotSteerVerification(t *testing.T) {
 			l.blobs[d.Digest] = data
 			l.index.Manifests = append(l.index.Manifests, d)
 		}, verify.ReasonMalformedPackage},
-		{"the same entry 10,000 times", func(l *layout) {
+		{"a signature's entry 10,000 times", func(l *layout) {
+			sig := l.index.Manifests[len(l.index.Manifests)-1]
 			for i := 0; i < 10000; i++ {
-				l.index.Manifests = append(l.index.Manifests, rootDesc)
+				l.index.Manifests = append(l.index.Manifests, sig)
 			}
 		}, verify.ReasonMalformedPackage},
 	}
