@@ -82,6 +82,24 @@ type parsed struct {
 	keyHint       string
 	hasCert       bool
 	origins       []string // checkpoint origins of its log entries
+	// about lists what the bundle claims to be about: the statement's
+	// subjects, or a message signature's digest (unverified: a mismatch
+	// with the artifact is reported as such before any signature is checked).
+	about []digest.Digest
+}
+
+// isAbout reports whether the bundle claims to be about d; a bundle that
+// names nothing is left to sigstore-go.
+func (p *parsed) isAbout(d digest.Digest) bool {
+	if len(p.about) == 0 {
+		return true
+	}
+	for _, a := range p.about {
+		if a == d {
+			return true
+		}
+	}
+	return false
 }
 
 // parseBundle parses a bounded bundle.
@@ -114,6 +132,11 @@ func parseBundle(data []byte) (*parsed, error) {
 		}
 		p.hasCert = vc.Certificate() != nil
 	}
+	if md := b.GetMessageSignature().GetMessageDigest(); md != nil {
+		if alg := messageDigestAlgorithms[md.GetAlgorithm().String()]; alg != "" {
+			p.about = append(p.about, digest.NewDigestFromBytes(alg, md.GetDigest()))
+		}
+	}
 	env, err := b.Envelope()
 	if err != nil || env == nil {
 		return p, nil
@@ -127,17 +150,31 @@ func parseBundle(data []byte) (*parsed, error) {
 	}
 	var st struct {
 		PredicateType string `json:"predicateType"`
+		Subject       []struct {
+			Digest map[string]string `json:"digest"`
+		} `json:"subject"`
 	}
 	if err := json.Unmarshal(payload, &st); err != nil {
 		return nil, fmt.Errorf("parse statement: %w", err)
 	}
 	p.predicateType = st.PredicateType
+	for _, s := range st.Subject {
+		for alg, hex := range s.Digest {
+			p.about = append(p.about, digest.NewDigestFromEncoded(digest.Algorithm(alg), hex))
+		}
+	}
 	return p, nil
 }
+
+// messageDigestAlgorithms maps the bundle's hash algorithm names to digest's.
+var messageDigestAlgorithms = map[string]digest.Algorithm{"SHA2_256": digest.SHA256, "SHA2_384": digest.SHA384, "SHA2_512": digest.SHA512}
 
 // bundle verifies one bundle against each accepted signer in turn.
 func (v *Verifier) bundle(source string, b *parsed, art Artifact, p policy.Policy) SignatureResult {
 	res := SignatureResult{Source: source}
+	if !b.isAbout(art.Digest) {
+		return res.fail(ReasonSubjectMismatch, fmt.Sprintf("expected a signature over %s, found one over %s", art.Digest, joinDigests(b.about)))
+	}
 	var errs []string
 	reason := ReasonSignatureInvalid
 	for _, signer := range p.Signers {
@@ -155,12 +192,17 @@ func (v *Verifier) bundle(source string, b *parsed, art Artifact, p policy.Polic
 			return res
 		}
 		var f *Failure
-		if errors.As(err, &f) {
+		var identity *sgverify.ErrNoMatchingCertificateIdentity
+		switch {
+		case errors.As(err, &f):
 			reason = f.Reason
 			errs = append(errs, f.Message)
-			continue
+		case errors.As(err, &identity):
+			reason = ReasonIdentityMismatch
+			errs = append(errs, err.Error())
+		default:
+			errs = append(errs, err.Error())
 		}
-		errs = append(errs, err.Error())
 	}
 	if len(errs) == 0 {
 		kind := "a certificate"
@@ -170,15 +212,18 @@ func (v *Verifier) bundle(source string, b *parsed, art Artifact, p policy.Polic
 		return res.fail(ReasonSignerMismatch, fmt.Sprintf("expected a signature by %s, found one made with %s", signerNames(p), kind))
 	}
 	msg := strings.Join(errs, "; ")
-	if reason == ReasonSignatureInvalid && strings.Contains(msg, "certificate identity") {
-		reason = ReasonIdentityMismatch
-	}
-	if strings.Contains(msg, "artifact") && (strings.Contains(msg, "digest") || strings.Contains(msg, "hash")) {
-		reason, msg = ReasonSubjectMismatch, fmt.Sprintf("expected a signature over %s, found one over another digest (%s)", art.Digest, msg)
-	} else if !b.hasCert && b.keyHint != "" && !knownHint(p, b.keyHint) && reason == ReasonSignatureInvalid {
+	if !b.hasCert && b.keyHint != "" && !knownHint(p, b.keyHint) && reason == ReasonSignatureInvalid {
 		reason, msg = ReasonKeyMismatch, fmt.Sprintf("expected a key among %s, found a signature by key %s", signerNames(p), b.keyHint)
 	}
 	return res.fail(reason, msg)
+}
+
+func joinDigests(ds []digest.Digest) string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.String()
+	}
+	return strings.Join(out, ", ")
 }
 
 // originAware trust material can describe logs by checkpoint origin
