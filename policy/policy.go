@@ -2,8 +2,11 @@
 // Copyright 2026 The airlock Authors.
 
 // Package policy says who and what a verifier accepts: the signers whose
-// signature makes a package trustworthy, and how many of them must sign.
-// It does no I/O: keys arrive already read (see [KeySigner]).
+// signature makes a package trustworthy, how many of them must sign, and
+// the attestations required beside the signature. A Policy is plain data:
+// checking it does no I/O. Building one reads files only where asked to:
+// a policy file ([LoadFile]) and the key files it names; [KeySigner] takes
+// a key already read.
 package policy
 
 import (

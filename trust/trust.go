@@ -6,8 +6,11 @@
 // variables, or the embedded public-good root; and says where each came from
 // and until when it is valid.
 //
-// Nothing here reaches the network: the embedded root and files given by the
-// operator are all it reads, which is what an air gap needs.
+// Loading trust material never reaches the network: the embedded root and
+// the files and TUF store the operator names are all [Load] reads, which is
+// what an air gap needs. [Update] is the one call that fetches (a TUF
+// mirror, on the connected side); [Import] verifies a carried snapshot
+// offline and installs exactly what the TUF client verified.
 package trust
 
 import (
