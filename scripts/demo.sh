@@ -3,8 +3,10 @@
 # Copyright 2026 The airlock Authors.
 #
 # airlock's main job end to end on the example package, with no services:
-# create, key generate, sign, verify, tamper, verify again (which must fail
-# with exit 3). Everything happens in a temporary folder.
+# key generate, create (which signs the package, its provenance and its SBOM
+# in one step), verify (bound to the expected name and version), tamper,
+# verify again (which must fail with exit 3). Everything happens in a
+# temporary folder.
 set -euo pipefail
 export GOTOOLCHAIN=local
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,10 +17,9 @@ cd "$work"
 export AIRLOCK_PASSWORD=demo-password
 step() { printf '\n$ %s\n' "$*"; "$@"; }
 
-step ./airlock create "$repo/examples/hello" -o hello.tar
 step ./airlock key generate --output-key-prefix team
-step ./airlock sign hello.tar --key team.key
-step ./airlock verify hello.tar --key team.pub --insecure-ignore-tlog \
+step ./airlock create "$repo/examples/hello" -o hello.tar --key team.key
+step ./airlock verify hello.tar --key team.pub --insecure-ignore-tlog --expect-name hello --min-version 1.0.0 \
   --predicate-type https://slsa.dev/provenance/v1 --predicate-type https://spdx.dev/Document
 step ./airlock inspect hello.tar
 

@@ -39,6 +39,8 @@ type Options struct {
 	TrustedMaterial root.TrustedMaterial
 	// Timeout bounds each request to a service. Default: 30s.
 	Timeout time.Duration
+	// Offline refuses every service: signing with a key alone still works.
+	Offline bool
 }
 
 // online reports whether any service is used.
@@ -75,6 +77,9 @@ func DSSE(ctx context.Context, statement []byte, key *Key, opts Options) ([]byte
 // bundleOptions sets up the key (or an ephemeral one) and the services.
 func bundleOptions(ctx context.Context, key *Key, opts Options) (sgsign.Keypair, sgsign.BundleOptions, error) {
 	bopts := sgsign.BundleOptions{Context: ctx}
+	if opts.Offline && opts.online() {
+		return nil, bopts, errors.New("sign: keyless signing, transparency logs and timestamps need the network, which sign.Options.Offline refuses")
+	}
 	var keypair sgsign.Keypair = key
 	switch {
 	case opts.FulcioURL != "" && key != nil:

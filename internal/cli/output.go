@@ -69,6 +69,7 @@ func printJSON(w io.Writer, v any) error {
 // the flags that set them.
 var optionFlags = strings.NewReplacer(
 	"registry.Options.Offline", "--offline",
+	"sign.Options.Offline", "--offline",
 	"Policy.InsecureIgnoreTlog", "--insecure-ignore-tlog",
 	"Policy.InsecureIgnoreSCT", "--insecure-ignore-sct",
 	"Policy.Attestations", "--predicate-type",

@@ -48,7 +48,7 @@ func (p *pushCmd) run(cmd *cobra.Command, file, target string) error {
 	switch {
 	case p.signing.explicit():
 		opts.Key, opts.Sign, err = p.signing.options(cmd)
-	case !p.insecure.value:
+	case !p.insecure.value && !p.network.offline:
 		// An unsigned package is signed keylessly when an identity token
 		// can be found (in CI); a signed one is pushed as it is.
 		if _, terr := p.signing.token(cmd); terr == nil {

@@ -55,13 +55,16 @@ func (f *signingFlags) explicit() bool {
 
 // options returns the key (nil for keyless signing) and the sign options.
 func (f *signingFlags) options(cmd *cobra.Command) (*sign.Key, sign.Options, error) {
-	opts := sign.Options{RekorURL: f.rekorURL, RekorVersion: f.rekorVersion, TSAURL: f.tsaURL}
+	offline, _ := cmd.Flags().GetBool("offline")
+	opts := sign.Options{RekorURL: f.rekorURL, RekorVersion: f.rekorVersion, TSAURL: f.tsaURL, Offline: offline}
 	var key *sign.Key
 	if f.key != "" {
 		var err error
 		if key, err = loadKey(cmd, f.key); err != nil {
 			return nil, opts, err
 		}
+	} else if offline {
+		return nil, opts, errors.New("keyless signing needs Fulcio, Rekor and a timestamp authority, which --offline refuses: sign with --key")
 	} else {
 		opts.FulcioURL = f.fulcioURL
 		token, err := f.token(cmd)
