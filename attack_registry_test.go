@@ -304,9 +304,14 @@ func TestLegacySignatureLayersAreBounded(t *testing.T) {
 		for i := range layers {
 			layers[i] = layer
 		}
-		sigManifest, data := manifest("", nil, layers...)
-		pushBlobs(t, host, "team/hello", []ocispec.Descriptor{spec.EmptyJSON, layer, sigManifest}, map[digest.Digest][]byte{
-			spec.EmptyJSON.Digest: spec.EmptyJSON.Data, layer.Digest: payload, sigManifest.Digest: data})
+		config := []byte(`{"architecture":"","os":"","rootfs":{"type":"layers","diff_ids":[]},"config":{}}`)
+		configDesc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: digest.FromBytes(config), Size: int64(len(config))}
+		m := ocispec.Manifest{MediaType: ocispec.MediaTypeImageManifest, Config: configDesc, Layers: layers}
+		m.SchemaVersion = 2
+		data, _ := json.Marshal(m) // as cosign writes a legacy .sig image
+		sigManifest := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromBytes(data), Size: int64(len(data))}
+		pushBlobs(t, host, "team/hello", []ocispec.Descriptor{configDesc, layer, sigManifest}, map[digest.Digest][]byte{
+			configDesc.Digest: config, layer.Digest: payload, sigManifest.Digest: data})
 		airlocktest.Tag(t, host, "team/hello", sigManifest, tag)
 		payloadGets.Store(0)
 		_, err := airlock.Verify(ctx, "oci://"+proxy+"/team/hello:1.0.0", airlock.VerifyOptions{Policy: p})

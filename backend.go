@@ -112,6 +112,9 @@ func (a *archiveBackend) entrySubject(ctx context.Context, d ocispec.Descriptor)
 		if m == nil {
 			return "", "", verify.Fail(verify.ReasonMalformedPackage, "index.json entry %s: expected only the package root to carry a name other than cosign's sha256-<hex>.sig or .att, found %q", d.Digest, name)
 		}
+		if d.MediaType != ocispec.MediaTypeImageManifest && d.MediaType != spec.MediaTypeDockerManifest {
+			return "", "", verify.Fail(verify.ReasonMalformedPackage, "index.json entry %s (%s): expected a manifest, found a %q", d.Digest, name, d.MediaType)
+		}
 		return digest.NewDigestFromEncoded(digest.SHA256, m[1]), name, nil
 	}
 	if d.MediaType != ocispec.MediaTypeImageManifest {

@@ -93,6 +93,12 @@ func (p *Package) Verify(ctx context.Context, opts VerifyOptions) (*Handle, erro
 type CheckOptions struct {
 	// Concurrency is how many blobs are hashed at once. Default: GOMAXPROCS.
 	Concurrency int
+	// HashAsRead leaves an archive's blobs to be checked only as they are
+	// read through the handle, instead of hashing the whole archive first
+	// (as a registry package's are). For a caller that reads every blob once
+	// and commits nothing before the last one passed, as Push does: its
+	// uploads push no manifest and no tag before every blob was checked.
+	HashAsRead bool
 }
 
 // CheckDigestsOnly checks the package's integrity without checking who
@@ -119,6 +125,12 @@ func (p *Package) CheckDigestsOnly(ctx context.Context, opts CheckOptions) (*Han
 				h.carry(s.Digest, r)
 			}
 		}
+	}
+	if opts.HashAsRead {
+		if err := p.walk(ctx, h); err != nil {
+			return h, h.fail(err, "layout")
+		}
+		return h, nil
 	}
 	if check, err := p.pin(ctx, h, opts.Concurrency); err != nil {
 		return h, h.fail(err, check)
@@ -214,15 +226,24 @@ func (p *Package) verifyAttestations(ctx context.Context, pol policy.Policy, v *
 	return nil
 }
 
+// walk reads every manifest the handle carries, once, checking each, and
+// pins every blob they name.
+func (p *Package) walk(ctx context.Context, h *Handle) error {
+	for _, d := range h.Manifests() {
+		if err := h.g.Walk(ctx, d); err != nil {
+			return classify(err)
+		}
+	}
+	return nil
+}
+
 // pin walks what the handle carries (the root's graph and the carried
 // referrers), reading every manifest once and checking it, and pins every
 // blob. An archive is then checked as a whole: complete, nothing else in
 // it, every blob hashed. On failure it returns the name of the failed check.
 func (p *Package) pin(ctx context.Context, h *Handle, concurrency int) (string, error) {
-	for _, d := range h.Manifests() {
-		if err := h.g.Walk(ctx, d); err != nil {
-			return "layout", classify(err)
-		}
+	if err := p.walk(ctx, h); err != nil {
+		return "layout", err
 	}
 	r := p.archiveReader()
 	if r == nil {

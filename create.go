@@ -257,7 +257,7 @@ func statements(pkg *definition.Package, built *build.Result, sboms map[digest.D
 func upstreamSBOMs(carried []carriedImage) map[digest.Digest][]digest.Digest {
 	out := map[digest.Digest][]digest.Digest{}
 	for _, c := range carried {
-		switch c.ref.predicateType {
+		switch c.predicateType {
 		case attest.PredicateSPDX, attest.PredicateCycloneDX, "https://spdx.dev/Document/v2.3":
 			out[c.subject] = append(out[c.subject], c.ref.desc.Digest)
 		}

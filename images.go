@@ -86,7 +86,7 @@ func imagePolicyOf(img ocispec.Descriptor, override *policy.ImagePolicy) (*polic
 // verifyImage checks the signatures and required attestations of subject,
 // an image (or one platform of it), reading its referrers through rr, and
 // returns its result and the referrers that verified: what a package carries.
-func verifyImage(ctx context.Context, rr *referrerReader, ref string, subject ocispec.Descriptor, ip *policy.ImagePolicy, v *verify.Verifier) (verify.ImageResult, []*referrer, error) {
+func verifyImage(ctx context.Context, rr *referrerReader, ref string, subject ocispec.Descriptor, ip *policy.ImagePolicy, v *verify.Verifier) (verify.ImageResult, []carriedImage, error) {
 	res := verify.ImageResult{Ref: ref, Digest: subject.Digest.String()}
 	p, err := ip.Policy(".")
 	if err != nil {
@@ -116,14 +116,25 @@ func verifyImage(ctx context.Context, rr *referrerReader, ref string, subject oc
 			res.Signer = signerOf(s)
 		}
 	}
-	carry := verifiedOnes(sigWhere, sigResults, nil)
-	return res, append(carry, verifiedOnes(attWhere, nil, attResults)...), nil
+	var carry []carriedImage
+	for _, r := range verifiedOnes(sigWhere, sigResults, nil) {
+		carry = append(carry, carriedImage{subject.Digest, r, spec.PredicateTypeCosignSign})
+	}
+	for _, a := range attResults {
+		if r := attWhere[a.Source]; a.Verified && r != nil {
+			carry = append(carry, carriedImage{subject.Digest, r, a.PredicateType})
+		}
+	}
+	return res, carry, nil
 }
 
-// carriedImage is a referrer to carry, with the image or platform it is about.
+// carriedImage is a referrer to carry, with the image or platform it is
+// about and the predicate type its verified statement has (a manifest's
+// annotation only routes; this is what was signed).
 type carriedImage struct {
-	subject digest.Digest
-	ref     *referrer
+	subject       digest.Digest
+	ref           *referrer
+	predicateType string
 }
 
 // verifyImageOrPlatforms verifies an image; an index its publisher did not
@@ -133,7 +144,7 @@ func verifyImageOrPlatforms(ctx context.Context, rr *referrerReader, ref string,
 	res, carry, err := verifyImage(ctx, rr, ref, img, ip, v)
 	f, failed := verify.AsFailure(err)
 	if !failed || f.Reason != verify.ReasonNoSignature || !isIndex(img.MediaType) {
-		return res, about(img.Digest, carry), err
+		return res, carry, err
 	}
 	data, rerr := graph.ReadBounded(ctx, rr.src, img, spec.MaxManifestSize)
 	if rerr != nil {
@@ -153,18 +164,10 @@ func verifyImageOrPlatforms(ctx context.Context, rr *referrerReader, ref string,
 		res.Signer = cres.Signer
 		res.Signatures = append(res.Signatures, cres.Signatures...)
 		res.Attestations = append(res.Attestations, cres.Attestations...)
-		all = append(all, about(child.Digest, ccarry)...)
+		all = append(all, ccarry...)
 	}
 	res.Verified = true
 	return res, all, nil
-}
-
-func about(subject digest.Digest, refs []*referrer) []carriedImage {
-	out := make([]carriedImage, len(refs))
-	for i, r := range refs {
-		out[i] = carriedImage{subject, r}
-	}
-	return out
 }
 
 // imageFailure names the image in a verification failure.
@@ -184,9 +187,15 @@ func (p *Package) verifyImages(ctx context.Context, v *verify.Verifier, opts Ver
 	images := p.Images()
 	results := make([]verify.ImageResult, len(images))
 	carried := make([][]carriedImage, len(images))
+	first := map[string]int{} // an image listed twice is checked once
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(runtime.GOMAXPROCS(0))
 	for i, img := range images {
+		key := img.Digest.String() + " " + img.Annotations[spec.AnnotationImagePolicy]
+		if _, dup := first[key]; dup {
+			continue
+		}
+		first[key] = i
 		eg.Go(func() error {
 			r, c, err := checkImage(ctx, p.refs, img, v, opts.ImagePolicy, opts.RequireImageSignatures)
 			results[i], carried[i] = r, c
@@ -194,6 +203,12 @@ func (p *Package) verifyImages(ctx context.Context, v *verify.Verifier, opts Ver
 		})
 	}
 	err := eg.Wait()
+	for i, img := range images {
+		if j := first[img.Digest.String()+" "+img.Annotations[spec.AnnotationImagePolicy]]; j != i {
+			results[i] = results[j]
+			results[i].Ref = img.Annotations[spec.AnnotationImageRef]
+		}
+	}
 	h.res.Images = results
 	if err != nil {
 		return err

@@ -148,6 +148,9 @@ func inspectComponent(ctx context.Context, pkg *Package, desc ocispec.Descriptor
 	}
 	c := ComponentInfo{Name: m.Annotations[spec.AnnotationTitle], Digest: desc.Digest.String(), Layers: []LayerInfo{}}
 	for _, l := range m.Layers {
+		if err := l.Digest.Validate(); err != nil {
+			return ComponentInfo{}, verify.Fail(verify.ReasonMalformedPackage, "component %s: a layer's digest %q: %v", desc.Digest, l.Digest, err)
+		}
 		if l.Digest == spec.EmptyJSON.Digest {
 			continue
 		}

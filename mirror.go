@@ -39,7 +39,8 @@ type MirroredImage struct {
 	Destination string `json:"destination"`
 	// Digest is the image's digest, the same in both places.
 	Digest string `json:"digest"`
-	// Referrers is how many verified signatures and attestations came with it.
+	// Referrers is how many signatures and attestations came with it: those
+	// that verified under its policy (none when mirroring without verification).
 	Referrers int `json:"referrers"`
 }
 
@@ -126,7 +127,9 @@ func (h *Handle) Mirror(ctx context.Context, dest string, opts TransferOptions) 
 }
 
 // addImage adds an image and its carried referrers (of it and of its
-// platforms) to u, and returns how many referrers came with it.
+// platforms) to u, and returns how many referrers came with it. A handle
+// that did not verify carries none: nothing vouches for them, and an
+// internal registry is where admission controllers look for signatures.
 func (h *Handle) addImage(ctx context.Context, u *upload, img digest.Digest, tag string) (int, error) {
 	node := h.g.Nodes[img]
 	if err := u.add(ctx, h, node); err != nil {
@@ -134,6 +137,9 @@ func (h *Handle) addImage(ctx context.Context, u *upload, img digest.Digest, tag
 	}
 	if tag != "" {
 		u.tags = append(u.tags, tagging{node, tag})
+	}
+	if !h.verified {
+		return 0, nil
 	}
 	subjects := []digest.Digest{img}
 	if isIndex(node.MediaType) {

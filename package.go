@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/airlock-dev/airlock/archive"
@@ -37,7 +38,14 @@ type Package struct {
 	tag string
 	// refs reads the package's signatures and attestations, each once.
 	refs *referrerReader
+	// subjectList caches subjects; children each image index's platforms.
+	subjectList []ocispec.Descriptor
+	children    map[digest.Digest][]ocispec.Descriptor
 }
+
+// MaxSubjects bounds what a package's referrers may be about, in all: the
+// root, its images and their platforms.
+const MaxSubjects = 20000
 
 // Open opens the package at target, an archive's path or
 // oci://REGISTRY/REPO:TAG|@DIGEST: the archive file is opened and indexed
@@ -115,6 +123,11 @@ func (p *Package) readRoot(ctx context.Context) error {
 	if p.index.ArtifactType != spec.ArtifactTypePackage {
 		return verify.Fail(verify.ReasonMalformedPackage, "package root %s: expected artifactType %s, found %q", p.root.Digest, spec.ArtifactTypePackage, p.index.ArtifactType)
 	}
+	for _, m := range p.index.Manifests {
+		if err := m.Digest.Validate(); err != nil {
+			return verify.Fail(verify.ReasonMalformedPackage, "package root %s: a manifest's digest %q: %v", p.root.Digest, m.Digest, err)
+		}
+	}
 	p.root = ocispec.Descriptor{MediaType: p.root.MediaType, Digest: p.root.Digest, Size: p.root.Size, ArtifactType: spec.ArtifactTypePackage}
 	return nil
 }
@@ -122,10 +135,31 @@ func (p *Package) readRoot(ctx context.Context) error {
 // subjects lists what the package's referrers may be about: the root, each
 // image, and each platform manifest of an image index (publishers who sign
 // per platform), in that order. It reads image indexes, bounded and checked.
+// Each digest is listed, and each image index read, once.
 func (p *Package) subjects(ctx context.Context) ([]ocispec.Descriptor, error) {
+	if p.subjectList != nil {
+		return p.subjectList, nil
+	}
 	out := []ocispec.Descriptor{p.root}
+	seen := map[digest.Digest]bool{p.root.Digest: true}
+	add := func(d ocispec.Descriptor) error {
+		if seen[d.Digest] {
+			return nil
+		}
+		if len(out) >= MaxSubjects {
+			return verify.Fail(verify.ReasonMalformedPackage, "package root %s: more than %d images and platforms", p.root.Digest, MaxSubjects)
+		}
+		seen[d.Digest] = true
+		out = append(out, plain(d))
+		return nil
+	}
 	for _, img := range p.Images() {
-		out = append(out, plain(img))
+		if seen[img.Digest] {
+			continue
+		}
+		if err := add(img); err != nil {
+			return nil, err
+		}
 		if !isIndex(img.MediaType) {
 			continue
 		}
@@ -134,14 +168,20 @@ func (p *Package) subjects(ctx context.Context) ([]ocispec.Descriptor, error) {
 			return nil, err
 		}
 		for _, c := range children {
-			out = append(out, plain(c))
+			if err := add(c); err != nil {
+				return nil, err
+			}
 		}
 	}
+	p.subjectList = out
 	return out, nil
 }
 
-// platforms lists the manifests of an image index.
+// platforms lists the manifests of an image index, reading it once.
 func (p *Package) platforms(ctx context.Context, img ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+	if c, ok := p.children[img.Digest]; ok {
+		return c, nil
+	}
 	data, err := graph.ReadBounded(ctx, p.src, img, spec.MaxManifestSize)
 	if err != nil {
 		return nil, err
@@ -150,6 +190,10 @@ func (p *Package) platforms(ctx context.Context, img ocispec.Descriptor) ([]ocis
 	if err != nil {
 		return nil, verify.Fail(verify.ReasonMalformedPackage, "image %s: %v", img.Digest, err)
 	}
+	if p.children == nil {
+		p.children = map[digest.Digest][]ocispec.Descriptor{}
+	}
+	p.children[img.Digest] = children
 	return children, nil
 }
 

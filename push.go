@@ -14,6 +14,7 @@ import (
 
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/sign"
+	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
 )
 
@@ -59,8 +60,12 @@ type PushResult struct {
 	Tag string
 	// Root is the package root.
 	Root ocispec.Descriptor
-	// Referrers are the signatures and attestations pushed with it.
+	// Referrers are the referrers pushed with it: signatures, attestations
+	// and unsigned statements (of the root and of its images).
 	Referrers []ocispec.Descriptor
+	// Signatures, Attestations and Unsigned count the root's signatures,
+	// its signed attestations and its unsigned statements among them.
+	Signatures, Attestations, Unsigned int
 	// Statements lists the unsigned statements about the root when Push
 	// signed, saying which it signed.
 	Statements []Statement
@@ -71,9 +76,9 @@ type PushResult struct {
 
 // Push publishes the package archive at file to target
 // (oci://REGISTRY/REPO[:TAG], the tag defaulting to the package's version).
-// The archive is opened once and its content checked; blobs go first,
-// several at once, skipping those the registry has, each checked against
-// its digest as it is read; then the manifests, the signatures and
+// The archive is opened once and read once: blobs go first, several at
+// once, skipping those the registry has, each checked against its digest
+// as it is read; then the manifests, the signatures and
 // attestations as OCI 1.1 referrers of the root (or in the referrers tag
 // schema); the tag is set last, so a failed push never leaves a tag behind.
 func Push(ctx context.Context, file, target string, opts PushOptions) (*PushResult, error) {
@@ -99,7 +104,9 @@ func Push(ctx context.Context, file, target string, opts PushOptions) (*PushResu
 		}
 		tag = ""
 	}
-	h, err := pkg.CheckDigestsOnly(ctx, CheckOptions{})
+	// Every blob is checked as it is uploaded, and no manifest or tag is
+	// pushed before the last one passed: one read of the archive.
+	h, err := pkg.CheckDigestsOnly(ctx, CheckOptions{HashAsRead: true})
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +131,7 @@ func Push(ctx context.Context, file, target string, opts PushOptions) (*PushResu
 			u.tags = append(u.tags, tagging{r.desc, r.tag})
 		}
 		res.Referrers = append(res.Referrers, r.desc)
+		res.count(pkg.root.Digest, r)
 	}
 	if tag != "" {
 		u.tags = append(u.tags, tagging{pkg.root, tag})
@@ -135,12 +143,29 @@ func Push(ctx context.Context, file, target string, opts PushOptions) (*PushResu
 	return res, nil
 }
 
+// count adds a referrer of the root to the result's counts.
+func (res *PushResult) count(root digest.Digest, r *referrer) {
+	switch {
+	case r.subject != root:
+	case r.kind == kindLegacySig || r.kind == kindBundle && r.predicateType == spec.PredicateTypeCosignSign:
+		res.Signatures++
+	case r.kind == kindBundle:
+		res.Attestations++
+	case r.kind == kindStatement:
+		res.Unsigned++
+	}
+}
+
 // forPush decides what is pushed: the archive's content plus, when
 // signing, a new signature (and the statements named); and refuses an
 // unsigned package.
 func (h *Handle) forPush(ctx context.Context, opts PushOptions, res *PushResult) (content.ReadOnlyStorage, []*referrer, error) {
-	if !opts.signing() || (opts.OnlyIfUnsigned && h.hasSignature(h.carried)) {
-		if !h.hasSignature(h.carried) && !opts.InsecureUnsigned {
+	signed, err := h.hasSignature(ctx, h.carried)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !opts.signing() || (opts.OnlyIfUnsigned && signed) {
+		if !signed && !opts.InsecureUnsigned {
 			return nil, nil, verify.Fail(verify.ReasonNoSignature, "expected a signed package, found no signature on %s: sign it (PushOptions.Key) or push it unsigned (PushOptions.InsecureUnsigned)", h.pkg.root.Digest)
 		}
 		return h, h.carried, nil

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/opencontainers/go-digest"
@@ -146,7 +147,7 @@ func classifyReferrer(desc ocispec.Descriptor, tag string, subject digest.Digest
 	r.desc.Annotations = ownAnnotations(m.Annotations)
 	r.predicateType = m.Annotations[spec.AnnotationBundlePredicateType]
 	switch {
-	case tag != "" && len(tag) > 4 && tag[len(tag)-4:] == registry.LegacySignatureSuffix:
+	case tag != "" && strings.HasSuffix(tag, registry.LegacySignatureSuffix):
 		r.kind = kindLegacySig
 		r.desc.ArtifactType, r.desc.Annotations = "", nil
 	case tag != "":
@@ -154,15 +155,59 @@ func classifyReferrer(desc ocispec.Descriptor, tag string, subject digest.Digest
 		r.desc.ArtifactType, r.desc.Annotations = "", nil
 	case m.Subject == nil || m.Subject.Digest != subject:
 		r.note = "about another subject"
-	case artifactType == spec.MediaTypeBundle && len(m.Layers) == 1 && m.Layers[0].MediaType == spec.MediaTypeBundle:
+	case artifactType == spec.MediaTypeBundle:
 		r.kind = kindBundle
-	case artifactType == spec.MediaTypeInToto && len(m.Layers) == 1 && m.Layers[0].MediaType == spec.MediaTypeInToto:
+	case artifactType == spec.MediaTypeInToto:
 		r.kind = kindStatement
 		r.predicateType = m.Annotations[spec.AnnotationStatementPredicateType]
 	default:
 		r.note = "an artifact of type " + artifactType
 	}
+	if err := wellShaped(r, m); err != nil {
+		r.kind, r.note = kindOther, err.Error()
+	}
 	return r
+}
+
+// maxLegacyConfig bounds the image config of a cosign legacy manifest.
+const maxLegacyConfig = 64 << 10
+
+// wellShaped checks that everything a referrer manifest names is what its
+// kind holds, and nothing more: only the bundle, statement or signature
+// layers are signed, so anything else it named (a config pointing at
+// another manifest, extra layers, a large blob) would travel with a
+// signature that does not cover it. A referrer of another shape is ignored.
+func wellShaped(r *referrer, m *ocispec.Manifest) error {
+	switch r.kind {
+	case kindBundle, kindStatement:
+		layer := spec.MediaTypeBundle
+		if r.kind == kindStatement {
+			layer = spec.MediaTypeInToto
+		}
+		if r.desc.MediaType != ocispec.MediaTypeImageManifest {
+			return fmt.Errorf("expected an %s, found a %s", ocispec.MediaTypeImageManifest, r.desc.MediaType)
+		}
+		if m.Config.MediaType != spec.EmptyJSON.MediaType || m.Config.Digest != spec.EmptyJSON.Digest || m.Config.Size != spec.EmptyJSON.Size {
+			return fmt.Errorf("expected the empty config, found %s %s", m.Config.MediaType, m.Config.Digest)
+		}
+		if len(m.Layers) != 1 || m.Layers[0].MediaType != layer {
+			return fmt.Errorf("expected one layer of type %s, found %d layers", layer, len(m.Layers))
+		}
+	case kindLegacySig, kindLegacyAtt:
+		layer := mediaTypeSimpleSigning
+		if r.kind == kindLegacyAtt {
+			layer = mediaTypeDSSE
+		}
+		if c := m.Config.MediaType; (c != ocispec.MediaTypeImageConfig && c != mediaTypeDockerConfig) || m.Config.Size > maxLegacyConfig {
+			return fmt.Errorf("expected a small image config, found %s of %d bytes", c, m.Config.Size)
+		}
+		for _, l := range m.Layers {
+			if l.MediaType != layer {
+				return fmt.Errorf("expected only %s layers, found one of type %s", layer, l.MediaType)
+			}
+		}
+	}
+	return nil
 }
 
 // ownAnnotations keeps the annotations airlock writes on a referrer's

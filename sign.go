@@ -186,9 +186,8 @@ func (h *Handle) chooseStatements(ctx context.Context, opts SignOptions) ([]choi
 		if err != nil {
 			return nil, nil, err
 		}
-		parsed, err := attest.Parse(st)
-		if err != nil || !parsed.About(h.pkg.root.Digest) || parsed.PredicateType != r.predicateType {
-			return nil, nil, verify.Fail(verify.ReasonMalformedPackage, "statement %s: expected an in-toto statement of type %s about %s, found another", r.desc.Digest, r.predicateType, h.pkg.root.Digest)
+		if err := statementAboutOnly(st, r.predicateType, h.pkg.root.Digest); err != nil {
+			return nil, nil, verify.Fail(verify.ReasonMalformedPackage, "statement %s: %v", r.desc.Digest, err)
 		}
 		_, sign := named[r.predicateType]
 		sign = sign || opts.AllStatements
@@ -213,15 +212,58 @@ func (h *Handle) chooseStatements(ctx context.Context, opts SignOptions) ([]choi
 	return chosen, shown, nil
 }
 
-// hasSignature reports whether the handle carries a signature of the root
-// (in any format; not verified).
-func (h *Handle) hasSignature(refs []*referrer) bool {
+// statementAboutOnly checks that an unsigned statement is one a signer may
+// be asked to sign: of the type its referrer names, about the root and
+// nothing else (a second subject would make the signature vouch for another
+// package the signer was never shown), and not a signature statement in
+// disguise (signing one would sign the root again, for whoever wrote it).
+func statementAboutOnly(statement []byte, predicateType string, root digest.Digest) error {
+	parsed, err := attest.Parse(statement)
+	switch {
+	case err != nil:
+		return err
+	case parsed.PredicateType != predicateType:
+		return fmt.Errorf("expected a statement of type %s, found one of type %s", predicateType, parsed.PredicateType)
+	case parsed.PredicateType == spec.PredicateTypeCosignSign:
+		return fmt.Errorf("expected an attestation, found an unsigned signature statement: signatures are made, never signed as found")
+	case len(parsed.Subject) != 1 || !parsed.About(root):
+		return fmt.Errorf("expected a statement about %s alone, found one about %d subjects", root, len(parsed.Subject))
+	}
+	return nil
+}
+
+// hasSignature reports whether refs hold a signature of the root: a
+// well-formed bundle of cosign's signature statement about the root alone,
+// or a legacy signature naming it. Nothing is verified (push has no
+// policy), but junk shaped like a signature does not count.
+func (h *Handle) hasSignature(ctx context.Context, refs []*referrer) (bool, error) {
+	root := h.pkg.root.Digest
 	for _, r := range refs {
-		if r.subject == h.pkg.root.Digest && (r.kind == kindLegacySig || (r.kind == kindBundle && r.predicateType == spec.PredicateTypeCosignSign)) {
-			return true
+		if r.subject != root {
+			continue
+		}
+		switch {
+		case r.kind == kindBundle && r.predicateType == spec.PredicateTypeCosignSign:
+			b, err := h.pkg.refs.bundle(ctx, r)
+			if err != nil {
+				return false, err
+			}
+			if verify.ClaimsSignature(b, root) {
+				return true, nil
+			}
+		case r.kind == kindLegacySig:
+			sigs, err := h.pkg.refs.legacySignatures(ctx, r)
+			if err != nil {
+				return false, err
+			}
+			for _, s := range sigs {
+				if verify.LegacyClaimsSignature(s.Legacy.Payload, root) {
+					return true, nil
+				}
+			}
 		}
 	}
-	return false
+	return false, nil
 }
 
 // commit writes what signing added: an archive is rewritten in place

@@ -15,9 +15,11 @@ import (
 	"github.com/airlock-dev/airlock/verify"
 )
 
-// Cosign's legacy signature layer and its annotations.
+// Cosign's legacy signature and attestation layers, and their annotations.
 const (
 	mediaTypeSimpleSigning  = "application/vnd.dev.cosign.simplesigning.v1+json"
+	mediaTypeDSSE           = "application/vnd.dsse.envelope.v1+json"
+	mediaTypeDockerConfig   = "application/vnd.docker.container.image.v1+json"
 	annotationCosignSig     = "dev.cosignproject.cosign/signature"
 	annotationCosignBundle  = "dev.sigstore.cosign/bundle"
 	maxLegacyLayers         = 100

@@ -68,10 +68,12 @@ func Pull(ctx context.Context, target, output string, opts PullOptions) (*verify
 // error (and closed).
 func openChecked(ctx context.Context, target string, opts VerifyOptions, insecure bool) (*Package, *Handle, error) {
 	failed := &Handle{res: newResult(target)}
-	if !insecure {
-		if err := opts.validate(); err != nil {
-			return nil, failed, err
-		}
+	validate := opts.validate
+	if insecure {
+		validate = func() error { return validateExpectations(opts) }
+	}
+	if err := validate(); err != nil {
+		return nil, failed, err
 	}
 	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry})
 	if err != nil {
@@ -79,7 +81,11 @@ func openChecked(ctx context.Context, target string, opts VerifyOptions, insecur
 	}
 	var h *Handle
 	if insecure {
+		// What was asked for still binds: only the signature is skipped.
 		h, err = pkg.CheckDigestsOnly(ctx, CheckOptions{Concurrency: opts.Concurrency})
+		if err == nil {
+			err = h.fail(checkExpectations(pkg.Info(), pkg.tag, opts), "package")
+		}
 	} else {
 		h, err = pkg.Verify(ctx, opts)
 	}

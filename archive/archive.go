@@ -46,6 +46,10 @@ var (
 	ErrDigestMismatch = errors.New("digest mismatch")
 	// ErrMissingBlob marks a descriptor naming a blob the archive does not hold.
 	ErrMissingBlob = errors.New("missing blob")
+	// ErrIncomplete marks an archive that ends early: a copy cut short, which
+	// is not content that does not match (a verifier reports it as "could
+	// not verify", not as tampering).
+	ErrIncomplete = errors.New("incomplete archive: the file ends early")
 )
 
 // LayoutFile is the content of the oci-layout file airlock writes.
@@ -105,65 +109,94 @@ func (r *Reader) scan() error {
 	if err != nil {
 		return err
 	}
-	fileSize := info.Size()
+	sc := &scanner{r: r, size: info.Size(), seen: map[string]bool{}}
 	tr := tar.NewReader(r.f)
-	seen := map[string]bool{}
-	var layout, index *entry
 	for n := 0; ; n++ {
 		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
+		switch {
+		case errors.Is(err, io.EOF):
+			return sc.finish()
+		case errors.Is(err, io.ErrUnexpectedEOF) && sc.end+blockSize > sc.size:
+			return fmt.Errorf("%w: it ends inside a tar header", ErrIncomplete)
+		case err != nil:
 			return fmt.Errorf("%w: reading tar header: %v", ErrMalformed, err)
-		}
-		if n >= MaxEntries {
+		case n >= MaxEntries:
 			return fmt.Errorf("%w: more than %d entries", ErrMalformed, MaxEntries)
 		}
-		if err := plainEntry(hdr); err != nil {
+		if err := sc.add(hdr); err != nil {
 			return err
-		}
-		name, err := entryName(hdr)
-		if err != nil {
-			return err
-		}
-		if seen[name] {
-			return fmt.Errorf("%w: duplicate entry %q", ErrMalformed, hdr.Name)
-		}
-		seen[name] = true
-		if hdr.Typeflag == tar.TypeDir {
-			continue
-		}
-		offset, err := r.f.Seek(0, io.SeekCurrent)
-		if err != nil {
-			return err
-		}
-		if hdr.Size < 0 || offset+hdr.Size > fileSize {
-			return fmt.Errorf("%w: entry %q is truncated: expected %d bytes at offset %d, the file has %d", ErrMalformed, hdr.Name, hdr.Size, offset, fileSize)
-		}
-		e := entry{offset: offset, size: hdr.Size}
-		switch name {
-		case ocispec.ImageLayoutFile:
-			layout = &e
-		case ocispec.ImageIndexFile:
-			index = &e
-		default:
-			r.blobs[digest.Digest(strings.Replace(strings.TrimPrefix(name, "blobs/"), "/", ":", 1))] = e
 		}
 	}
-	if err := r.checkTrailer(fileSize); err != nil {
+}
+
+// scanner indexes an archive's entries as the tar reader meets them.
+type scanner struct {
+	r             *Reader
+	size          int64
+	seen          map[string]bool
+	layout, index *entry
+	// end is where the last entry's data (padded to a block) ends.
+	end int64
+}
+
+// add validates one entry and records where its data lies.
+func (sc *scanner) add(hdr *tar.Header) error {
+	if err := plainEntry(hdr); err != nil {
 		return err
 	}
-	if layout == nil {
+	name, err := entryName(hdr)
+	if err != nil {
+		return err
+	}
+	if sc.seen[name] {
+		return fmt.Errorf("%w: duplicate entry %q", ErrMalformed, hdr.Name)
+	}
+	sc.seen[name] = true
+	offset, err := sc.r.f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	size := hdr.Size
+	if hdr.Typeflag == tar.TypeDir {
+		size = 0
+	}
+	if size < 0 || offset+size > sc.size {
+		return fmt.Errorf("%w: entry %q is cut short: expected %d bytes at offset %d, the file has %d", ErrIncomplete, hdr.Name, size, offset, sc.size)
+	}
+	sc.end = offset + (size+blockSize-1)/blockSize*blockSize
+	if hdr.Typeflag == tar.TypeDir {
+		return nil
+	}
+	e := entry{offset: offset, size: size}
+	switch name {
+	case ocispec.ImageLayoutFile:
+		sc.layout = &e
+	case ocispec.ImageIndexFile:
+		sc.index = &e
+	default:
+		sc.r.blobs[digest.Digest(strings.Replace(strings.TrimPrefix(name, "blobs/"), "/", ":", 1))] = e
+	}
+	return nil
+}
+
+// blockSize is tar's block.
+const blockSize = 512
+
+// finish checks the end of the archive and reads its layout and index.
+func (sc *scanner) finish() error {
+	if err := sc.r.checkEnd(sc.size, sc.end); err != nil {
+		return err
+	}
+	if sc.layout == nil {
 		return fmt.Errorf("%w: no %s file", ErrMalformed, ocispec.ImageLayoutFile)
 	}
-	if index == nil {
+	if sc.index == nil {
 		return fmt.Errorf("%w: no %s file", ErrMalformed, ocispec.ImageIndexFile)
 	}
-	if err := r.readLayout(*layout); err != nil {
+	if err := sc.r.readLayout(*sc.layout); err != nil {
 		return err
 	}
-	return r.readIndex(*index)
+	return sc.r.readIndex(*sc.index)
 }
 
 // plainEntry refuses entries whose data is not where their header says:
@@ -178,12 +211,17 @@ func plainEntry(hdr *tar.Header) error {
 	return nil
 }
 
-// checkTrailer makes sure nothing but zero padding follows the
-// end-of-archive marker, where the tar reader stopped.
-func (r *Reader) checkTrailer(fileSize int64) error {
+// checkEnd makes sure the archive ends with its end-of-archive marker (two
+// zero blocks after the last entry: without them it is a copy cut short at a
+// block boundary) and that nothing but zero padding follows the marker,
+// where the tar reader stopped.
+func (r *Reader) checkEnd(fileSize, lastEnd int64) error {
 	offset, err := r.f.Seek(0, io.SeekCurrent)
 	if err != nil {
 		return err
+	}
+	if offset < lastEnd+2*blockSize {
+		return fmt.Errorf("%w: it ends at byte %d, before its end-of-archive marker", ErrIncomplete, offset)
 	}
 	if fileSize-offset > MaxTrailer {
 		return fmt.Errorf("%w: %d bytes after the end-of-archive marker, more than the %d of padding allowed", ErrMalformed, fileSize-offset, MaxTrailer)
@@ -283,6 +321,9 @@ func (r *Reader) readIndex(e entry) error {
 	}
 	listed := map[digest.Digest]bool{}
 	for _, d := range r.index.Manifests {
+		if err := d.Digest.Validate(); err != nil {
+			return fmt.Errorf("%w: %s: entry digest %q: %v", ErrMalformed, ocispec.ImageIndexFile, d.Digest, err)
+		}
 		if listed[d.Digest] {
 			return fmt.Errorf("%w: %s lists %s more than once", ErrMalformed, ocispec.ImageIndexFile, d.Digest)
 		}

@@ -67,6 +67,9 @@ func collect(ctx context.Context, src content.ReadOnlyStorage, manifests []ocisp
 	seen := map[digest.Digest]ocispec.Descriptor{}
 	var visit func(ocispec.Descriptor) error
 	visit = func(d ocispec.Descriptor) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if _, ok := seen[d.Digest]; ok {
 			return nil
 		}
@@ -161,7 +164,7 @@ func writeBlob(ctx context.Context, tw *tar.Writer, src content.Fetcher, d ocisp
 		return fmt.Errorf("write archive: %s: %w", d.Digest, err)
 	}
 	defer rc.Close()
-	n, err := io.Copy(tw, rc)
+	n, err := io.Copy(tw, ctxReader{ctx, rc})
 	if err != nil {
 		return fmt.Errorf("write archive: blob %s: %w", d.Digest, err)
 	}
@@ -206,4 +209,18 @@ func Atomic(path string, write func(*os.File) error) (err error) {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// ctxReader stops reading once its context is done, so that a cancelled
+// write stops within one read, whatever the source.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

@@ -70,7 +70,7 @@ func (s *Store) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.ReadClos
 		if err != nil {
 			return nil, s.wrap(desc, err)
 		}
-		return verified(rc, desc, nil), nil
+		return &namedReadCloser{ReadCloser: verified(rc, desc, nil), store: s, desc: desc}, nil
 	}
 	r := &resumingReader{ctx: ctx, store: s, desc: desc}
 	if err := r.open(0); err != nil {
@@ -86,6 +86,22 @@ func (s *Store) wrap(desc ocispec.Descriptor, err error) error {
 		return err
 	}
 	return fmt.Errorf("registry %s: %s: %w", s.repo.Reference.Registry+"/"+s.repo.Reference.Repository, desc.Digest, err)
+}
+
+// namedReadCloser names the registry in a manifest read's transport error
+// (blob reads name it when their retries end).
+type namedReadCloser struct {
+	io.ReadCloser
+	store *Store
+	desc  ocispec.Descriptor
+}
+
+func (n *namedReadCloser) Read(p []byte) (int, error) {
+	c, err := n.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = n.store.wrap(n.desc, err)
+	}
+	return c, err
 }
 
 // verified wraps rc so that its last Read fails unless the content matched

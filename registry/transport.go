@@ -31,8 +31,9 @@ const MaxAttempts = 3
 // MinProgress is the fewest bytes a response body must deliver in each
 // timeout window. A body that trickles more slowly (a byte every few
 // seconds) is treated as stalled: each byte would otherwise reset an idle
-// timer forever. At 1 KiB per 30 s the bound is far below any real link.
-const MinProgress = 1 << 10
+// timer forever. 32 KiB per 30 s (about 1 KiB/s, 9 kbit/s) is far below any
+// link an air gap is fed through, and bounds a gigabyte at days, not years.
+const MinProgress = 32 << 10
 
 // ErrStalled marks a response that did not arrive in time: no headers
 // within the timeout, or a body slower than [MinProgress] per timeout.

@@ -86,6 +86,8 @@ type parsed struct {
 	// subjects, or a message signature's digest (unverified: a mismatch
 	// with the artifact is reported as such before any signature is checked).
 	about []digest.Digest
+	// subjects is how many subjects the statement names (DSSE only).
+	subjects int
 }
 
 // isAbout reports whether the bundle claims to be about d; a bundle that
@@ -158,6 +160,7 @@ func parseBundle(data []byte) (*parsed, error) {
 		return nil, fmt.Errorf("parse statement: %w", err)
 	}
 	p.predicateType = st.PredicateType
+	p.subjects = len(st.Subject)
 	for _, s := range st.Subject {
 		for alg, hex := range s.Digest {
 			p.about = append(p.about, digest.NewDigestFromEncoded(digest.Algorithm(alg), hex))
@@ -403,4 +406,12 @@ func Statement(data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("expected a DSSE envelope, found none")
 	}
 	return env.DecodeB64Payload()
+}
+
+// ClaimsSignature reports whether data is a bundle that holds cosign's
+// signature statement about d alone. Nothing is verified: it is for a
+// publisher deciding whether a package carries a signature at all.
+func ClaimsSignature(data []byte, d digest.Digest) bool {
+	b, err := parseBundle(data)
+	return err == nil && b.predicateType == spec.PredicateTypeCosignSign && b.subjects == 1 && b.isAbout(d)
 }

@@ -67,3 +67,10 @@ func legacy(subject digest.Digest, s Signature, p policy.Policy) SignatureResult
 	}
 	return res.fail(ReasonSignatureInvalid, fmt.Sprintf("expected a signature by %s, found none that verifies: %v", signerNames(p), lastErr))
 }
+
+// LegacyClaimsSignature reports whether payload is cosign's legacy
+// signature payload naming d. Nothing is verified (see [ClaimsSignature]).
+func LegacyClaimsSignature(payload []byte, d digest.Digest) bool {
+	var p simpleSigning
+	return json.Unmarshal(payload, &p) == nil && p.Critical.Type == LegacyPayloadType && p.Critical.Image.Digest == d.String()
+}

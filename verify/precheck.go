@@ -26,6 +26,10 @@ type rawBundle struct {
 	} `json:"verificationMaterial"`
 }
 
+// maxChain bounds a bundle's certificate chain: Fulcio's are a leaf and an
+// intermediate or two; parsing and checking thousands would cost seconds.
+const maxChain = 10
+
 // precheck refuses bundles that sigstore-go v1.3.0 accepts or rejects for
 // another reason than the real one, so a failure names its cause (each is a
 // Sigstore conformance case): an empty certificate chain, a chain that holds
@@ -38,6 +42,9 @@ func precheck(data []byte) error {
 	if chain := raw.VerificationMaterial.X509CertificateChain; chain != nil {
 		if len(chain.Certificates) == 0 {
 			return fmt.Errorf("expected a certificate chain with a leaf certificate, found an empty chain")
+		}
+		if len(chain.Certificates) > maxChain {
+			return fmt.Errorf("expected a certificate chain of at most %d certificates, found %d", maxChain, len(chain.Certificates))
 		}
 		for i, c := range chain.Certificates {
 			cert, err := x509.ParseCertificate(c.RawBytes)

@@ -109,6 +109,11 @@ func (v *Verifier) packageSignature(subject digest.Digest, s Signature, p policy
 	if b.predicateType != "" && b.predicateType != spec.PredicateTypeCosignSign {
 		return SignatureResult{Source: s.Source}.fail(ReasonSignatureInvalid, fmt.Sprintf("expected a statement of type %s, found %s", spec.PredicateTypeCosignSign, b.predicateType))
 	}
+	if b.predicateType != "" && b.subjects != 1 {
+		// cosign signs one digest per signature; a signature statement
+		// naming several vouches for a package nobody showed the signer.
+		return SignatureResult{Source: s.Source}.fail(ReasonSubjectMismatch, fmt.Sprintf("expected a signature about %s alone, found one about %d subjects", subject, len(b.about)))
+	}
 	art, err := DigestArtifact(subject)
 	if err != nil {
 		return SignatureResult{Source: s.Source}.fail(ReasonSubjectMismatch, err.Error())

@@ -169,3 +169,20 @@ func TestAttestationThreshold(t *testing.T) {
 		t.Fatalf("a rule whose signers cannot meet the policy's threshold must be refused, got %v", err)
 	}
 }
+
+// A signature statement about several digests vouches for packages nobody
+// showed the signer: it is never accepted as a package signature.
+func TestSignatureAboutSeveralSubjectsIsRefused(t *testing.T) {
+	root, other := digest.FromString("root"), digest.FromString("other")
+	alice := newSigner(t, "alice.pub")
+	st := []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"` + root.Encoded() + `"}},{"name":"b","digest":{"sha256":"` + other.Encoded() + `"}}],"predicateType":"https://sigstore.dev/cosign/sign/v1","predicate":{}}`)
+	b, err := sign.DSSE(context.Background(), st, alice.key, sign.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := policy.Policy{Signers: []policy.Signer{alice.policy}, InsecureIgnoreTlog: true}
+	_, err = verify.New().Signatures(root, []verify.Signature{{Source: "s", Bundle: b}}, p)
+	if f, ok := verify.AsFailure(err); !ok || f.Reason != verify.ReasonSubjectMismatch {
+		t.Fatalf("expected SUBJECT_MISMATCH, got %v", err)
+	}
+}

@@ -50,6 +50,6 @@ func (a *attestCmd) run(cmd *cobra.Command, target string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "Attested %s: %s (%s)\n", clean(target), clean(a.predicateType), ref.Digest)
+	fmt.Fprintf(cmd.OutOrStdout(), "Attested %s: %s (%s)\n", clean(target), clean(a.predicateType), clean(ref.Digest.String()))
 	return nil
 }

@@ -42,7 +42,7 @@ func newAttestationList() *cobra.Command {
 				if !a.Signed {
 					signer = "UNSIGNED"
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%-40s %-45s %-21s %8d  %s\n", clean(a.PredicateType), clean(signer), clean(a.Created), a.Size, a.Digest)
+				fmt.Fprintf(cmd.OutOrStdout(), "%-40s %-45s %-21s %8d  %s\n", clean(a.PredicateType), clean(signer), clean(a.Created), a.Size, clean(a.Digest))
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "Signers are as claimed, NOT VERIFIED: use airlock attestation verify.")
 			return nil
@@ -69,7 +69,7 @@ func newAttestationVerify() *cobra.Command {
 				return err
 			}
 			res, err := airlock.VerifyAttestations(cmd.Context(), args[0], opts)
-			return report(cmd, format, false, res, err)
+			return report(cmd, format, attestationsOnly, res, err)
 		},
 	}
 	f.register(cmd)

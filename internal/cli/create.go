@@ -82,7 +82,7 @@ func (c *create) run(cmd *cobra.Command, dir string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "Created %s %s at %s\nRoot digest: %s\n", clean(res.Name), clean(res.Version), clean(c.output), res.Root.Digest)
+	fmt.Fprintf(cmd.OutOrStdout(), "Created %s %s at %s\nRoot digest: %s\n", clean(res.Name), clean(res.Version), clean(c.output), clean(res.Root.Digest.String()))
 	switch {
 	case res.Signature != nil:
 		fmt.Fprintf(cmd.OutOrStdout(), "Signed the package and its %d statements (provenance, SBOM): %s\n", len(res.Statements), how(opts.Sign))

@@ -46,6 +46,14 @@ func (f *insecureFlag) register(cmd *cobra.Command, what string) {
 	cmd.Flags().BoolVar(&f.value, "insecure", false, what+" (INSECURE: says so loudly; TLS is governed by --insecure-skip-tls-verify)")
 }
 
+// scope is what a report's verdict covers with or without --insecure.
+func (f *insecureFlag) scope() scope {
+	if f.value {
+		return insecurely
+	}
+	return whole
+}
+
 func (f *insecureFlag) warn(w io.Writer, what string) {
 	if f.value {
 		fmt.Fprintf(w, "WARNING: --insecure: %s. Nothing vouches for this package.\n", what)

@@ -46,7 +46,7 @@ func (i *inspectCmd) run(cmd *cobra.Command, target string) error {
 }
 
 func printInspection(w io.Writer, ins *airlock.Inspection) {
-	fmt.Fprintf(w, "Package %s %s\n  digest  %s\n", clean(ins.Package.Name), clean(ins.Package.Version), ins.Package.Digest)
+	fmt.Fprintf(w, "Package %s %s\n  digest  %s\n", clean(ins.Package.Name), clean(ins.Package.Version), clean(ins.Package.Digest))
 	if ins.Description != "" {
 		fmt.Fprintf(w, "  about   %s\n", clean(ins.Description))
 	}
@@ -56,7 +56,7 @@ func printInspection(w io.Writer, ins *airlock.Inspection) {
 	for _, c := range ins.Components {
 		fmt.Fprintf(w, "Component %s\n", clean(c.Name))
 		for _, l := range c.Layers {
-			fmt.Fprintf(w, "  %-40s %10d  %s", clean(l.Title), l.Size, l.Digest)
+			fmt.Fprintf(w, "  %-40s %10d  %s", clean(l.Title), l.Size, clean(l.Digest))
 			if l.Target != "" {
 				fmt.Fprintf(w, "  -> %s", clean(l.Target))
 			}
@@ -64,7 +64,7 @@ func printInspection(w io.Writer, ins *airlock.Inspection) {
 		}
 	}
 	for _, img := range ins.Images {
-		fmt.Fprintf(w, "Image %s (component %s)\n  %s  %s\n", clean(img.Ref), clean(img.Component), img.Digest, clean(img.MediaType))
+		fmt.Fprintf(w, "Image %s (component %s)\n  %s  %s\n", clean(img.Ref), clean(img.Component), clean(img.Digest), clean(img.MediaType))
 	}
 	fmt.Fprintf(w, "Referrers: %d\n", len(ins.Referrers))
 	for _, r := range ins.Referrers {
@@ -83,7 +83,7 @@ func printInspection(w io.Writer, ins *airlock.Inspection) {
 		if r.Tag != "" {
 			what += " cosign legacy tag " + r.Tag
 		}
-		fmt.Fprintf(w, "  %s  %s  %s\n", r.Digest, clean(what), clean(r.Created))
+		fmt.Fprintf(w, "  %s  %s  %s\n", clean(r.Digest), clean(what), clean(r.Created))
 	}
 	fmt.Fprintln(w, "NOT VERIFIED: inspect reads the package without checking digests or signatures; use airlock verify.")
 }

@@ -63,15 +63,19 @@ func (m *mirrorCmd) run(cmd *cobra.Command, target, dest string) error {
 		return err
 	}
 	if res != nil && res.Verification != nil {
-		if rerr := report(cmd, m.format, m.insecure.value, res.Verification, err); rerr != nil {
+		if rerr := report(cmd, m.format, m.insecure.scope(), res.Verification, err); rerr != nil {
 			return rerr
 		}
 	}
 	if err != nil {
 		return err
 	}
+	carried := "verified signatures and attestations"
+	if m.insecure.value {
+		carried = "signatures and attestations: none is carried without verification"
+	}
 	for _, img := range res.Images {
-		fmt.Fprintf(cmd.OutOrStdout(), "Mirrored %s -> %s (%s, %d verified signatures and attestations)\n", clean(img.Source), clean(img.Destination), img.Digest, img.Referrers)
+		fmt.Fprintf(cmd.OutOrStdout(), "Mirrored %s -> %s (%s, %d %s)\n", clean(img.Source), clean(img.Destination), clean(img.Digest), img.Referrers, carried)
 	}
 	return nil
 }

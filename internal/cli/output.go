@@ -85,9 +85,21 @@ var optionFlags = strings.NewReplacer(
 // escaped.
 func say(msg string) string { return clean(optionFlags.Replace(msg)) }
 
+// scope says what a report's verdict covers.
+type scope int
+
+const (
+	// whole: the package, as verify, pull and mirror check it.
+	whole scope = iota
+	// insecurely: digests only, signatures skipped (--insecure).
+	insecurely
+	// attestationsOnly: signatures and attestations, content not read.
+	attestationsOnly
+)
+
 // report prints a verification result as text or JSON and passes err on.
 // Errors that are not verification failures are returned without a report.
-func report(cmd *cobra.Command, format formatFlag, insecure bool, res *verify.Result, err error) error {
+func report(cmd *cobra.Command, format formatFlag, sc scope, res *verify.Result, err error) error {
 	if _, failed := verify.AsFailure(err); err != nil && !failed {
 		return err
 	}
@@ -97,15 +109,16 @@ func report(cmd *cobra.Command, format formatFlag, insecure bool, res *verify.Re
 		}
 		return err
 	}
-	printResult(cmd.OutOrStdout(), res, insecure)
+	printResult(cmd.OutOrStdout(), res, sc)
 	return err
 }
 
 var marks = map[string]string{verify.StatusPassed: "ok", verify.StatusFailed: "FAILED", verify.StatusSkipped: "skipped"}
 
 // printResult writes the human report. Its last line is the verdict:
-// VERIFIED only when every check passed under a policy.
-func printResult(w io.Writer, res *verify.Result, insecure bool) {
+// VERIFIED only when every check passed under a policy, saying what it
+// covers when that is less than the whole package.
+func printResult(w io.Writer, res *verify.Result, sc scope) {
 	fmt.Fprintf(w, "Verifying %s\n", clean(res.Target))
 	for _, c := range res.Checks {
 		fmt.Fprintf(w, "  %-17s %-8s %s\n", c.Name, marks[c.Status], say(c.Detail))
@@ -120,14 +133,16 @@ func printResult(w io.Writer, res *verify.Result, insecure bool) {
 		case im.Note != "":
 			detail += " (" + im.Note + ")"
 		}
-		fmt.Fprintf(w, "  %-17s %-8s %s %s: %s\n", "image", status, clean(im.Ref), im.Digest, clean(detail))
+		fmt.Fprintf(w, "  %-17s %-8s %s %s: %s\n", "image", status, clean(im.Ref), clean(im.Digest), clean(detail))
 	}
 	switch {
-	case res.Verified && !insecure:
-		fmt.Fprintf(w, "VERIFIED: %s %s (%s)\n", clean(res.Package.Name), clean(res.Package.Version), res.Package.Digest)
+	case res.Verified && sc == whole:
+		fmt.Fprintf(w, "VERIFIED: %s %s (%s)\n", clean(res.Package.Name), clean(res.Package.Version), clean(res.Package.Digest))
+	case res.Verified && sc == attestationsOnly:
+		fmt.Fprintf(w, "VERIFIED SIGNATURES AND ATTESTATIONS (content not read): %s %s (%s)\n", clean(res.Package.Name), clean(res.Package.Version), clean(res.Package.Digest))
 	case res.Failure != nil:
 		fmt.Fprintf(w, "NOT VERIFIED: %s\n", res.Failure.Reason)
-	case insecure:
-		fmt.Fprintf(w, "NOT VERIFIED (--insecure): %s %s (%s): digests checked, signatures not\n", clean(res.Package.Name), clean(res.Package.Version), res.Package.Digest)
+	case sc == insecurely:
+		fmt.Fprintf(w, "NOT VERIFIED (--insecure): %s %s (%s): digests checked, signatures not\n", clean(res.Package.Name), clean(res.Package.Version), clean(res.Package.Digest))
 	}
 }

@@ -57,7 +57,7 @@ func (b *bars) Started(desc ocispec.Descriptor) {
 	b.sum += desc.Size
 	b.total.SetTotal(b.sum, false)
 	b.blobs[desc.Digest.String()] = b.p.AddBar(desc.Size,
-		mpb.PrependDecorators(decor.Name(desc.Digest.Encoded()[:12]), decor.CountersKibiByte(" % .1f / % .1f")),
+		mpb.PrependDecorators(decor.Name(short(desc.Digest.Encoded())), decor.CountersKibiByte(" % .1f / % .1f")),
 		mpb.AppendDecorators(decor.Percentage()),
 		mpb.BarRemoveOnComplete(),
 	)
@@ -92,4 +92,12 @@ func (b *bars) wait() {
 	}
 	b.total.SetTotal(-1, true)
 	b.p.Wait()
+}
+
+// short is the first 12 characters of an encoded digest, escaped.
+func short(encoded string) string {
+	if len(encoded) > 12 {
+		encoded = encoded[:12]
+	}
+	return clean(encoded)
 }

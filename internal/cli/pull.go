@@ -62,5 +62,5 @@ func (p *pullCmd) run(cmd *cobra.Command, target string) error {
 	opts.Progress = bars.progress()
 	res, err := airlock.Pull(cmd.Context(), target, p.output, opts)
 	bars.wait()
-	return report(cmd, p.format, p.insecure.value, res, err)
+	return report(cmd, p.format, p.insecure.scope(), res, err)
 }

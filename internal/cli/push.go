@@ -66,13 +66,17 @@ func (p *pushCmd) run(cmd *cobra.Command, file, target string) error {
 	if err != nil {
 		return err
 	}
-	if len(res.Referrers) == 0 {
+	switch {
+	case res.Signatures == 0:
 		p.insecure.warn(cmd.ErrOrStderr(), "the package was pushed without any signature")
+	default:
+		p.insecure.warn(cmd.ErrOrStderr(), "the package was pushed without checking for a signature")
 	}
 	schema := "referrers API"
 	if !res.ReferrersAPI {
 		schema = "referrers tag schema (the registry has no referrers API)"
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "Pushed %s\nTag: %s\nSignatures and attestations: %d, via the %s\n", clean(res.Reference), clean(res.Tag), len(res.Referrers), schema)
+	fmt.Fprintf(cmd.OutOrStdout(), "Pushed %s\nTag: %s\nSignatures: %d, attestations: %d, unsigned statements: %d, via the %s\n",
+		clean(res.Reference), clean(res.Tag), res.Signatures, res.Attestations, res.Unsigned, schema)
 	return nil
 }

@@ -53,7 +53,7 @@ func (s *signCmd) run(cmd *cobra.Command, target string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "Signed %s (root %s)\nSignature: %s (%s)\n", clean(target), res.Root.Digest, res.Signature.Digest, how(opts))
+	fmt.Fprintf(cmd.OutOrStdout(), "Signed %s (root %s)\nSignature: %s (%s)\n", clean(target), clean(res.Root.Digest.String()), clean(res.Signature.Digest.String()), how(opts))
 	for _, st := range res.Statements {
 		if !st.Signed {
 			fmt.Fprintf(cmd.OutOrStdout(), "Left unsigned: %s (name it with --statement to sign it)\n", clean(st.PredicateType))
@@ -92,7 +92,7 @@ func showStatement(w io.Writer) func(airlock.Statement) error {
 		if st.Signed {
 			action = "signing"
 		}
-		fmt.Fprintf(w, "Statement %s (%s): %s [%s]\n", clean(st.PredicateType), st.Digest, clean(st.Summary), action)
+		fmt.Fprintf(w, "Statement %s (%s): %s [%s]\n", clean(st.PredicateType), clean(st.Digest), clean(st.Summary), action)
 		return nil
 	}
 }

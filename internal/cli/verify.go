@@ -59,5 +59,5 @@ func (v *verifyCmd) run(cmd *cobra.Command, target string) error {
 	} else {
 		res, err = airlock.Verify(cmd.Context(), target, opts)
 	}
-	return report(cmd, v.format, false, res, err)
+	return report(cmd, v.format, whole, res, err)
 }
