@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -29,6 +28,7 @@ import (
 	"github.com/airlock-dev/airlock"
 	"github.com/airlock-dev/airlock/airlocktest"
 	"github.com/airlock-dev/airlock/attest"
+	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
@@ -212,17 +212,7 @@ func TestPullWritesOnlyWhatVerified(t *testing.T) {
 // policy, and counts only those.
 func TestMirrorCarriesOnlyVerifiedImageReferrers(t *testing.T) {
 	ctx := context.Background()
-	vendorKey, _ := newKey(t, "vendor.pub")
-	dir, upstream := publisherPackage(t, pemOf(t, vendorKey), func(host string) {
-		img := airlocktest.PushImage(t, host, "vendor/app", "1.0")
-		airlocktest.SignImage(t, host, "vendor/app", img, vendorKey)
-		airlocktest.PushImage(t, host, "team/tool", "2.0")
-	})
-	key, p := newKey(t, "team.pub")
-	out := filepath.Join(t.TempDir(), "hello.tar")
-	if _, err := airlock.Create(ctx, dir, out, airlock.CreateOptions{Key: key}); err != nil {
-		t.Fatal(err)
-	}
+	out, p := vendorSignedPackage(t)
 	// Whoever carries the archive adds a referrer to each image: one signed
 	// by another key, one nobody signed.
 	l := readLayout(t, out)
@@ -256,7 +246,25 @@ func TestMirrorCarriesOnlyVerifiedImageReferrers(t *testing.T) {
 			t.Fatalf("%s has %d referrers at the destination, expected %d", repo, len(refs), res.Images[i].Referrers)
 		}
 	}
-	_ = upstream
+}
+
+// vendorSignedPackage creates, signed by a team key, a package of two
+// images: the first signed by its vendor and required to be, the second
+// with no policy. It returns the archive and the team's policy.
+func vendorSignedPackage(t *testing.T) (string, policy.Policy) {
+	t.Helper()
+	vendorKey, _ := newKey(t, "vendor.pub")
+	dir, _ := publisherPackage(t, pemOf(t, vendorKey), func(host string) {
+		img := airlocktest.PushImage(t, host, "vendor/app", "1.0")
+		airlocktest.SignImage(t, host, "vendor/app", img, vendorKey)
+		airlocktest.PushImage(t, host, "team/tool", "2.0")
+	})
+	key, p := newKey(t, "team.pub")
+	out := filepath.Join(t.TempDir(), "hello.tar")
+	if _, err := airlock.Create(context.Background(), dir, out, airlock.CreateOptions{Key: key}); err != nil {
+		t.Fatal(err)
+	}
+	return out, p
 }
 
 // referrersIn lists subject's referrers in host/repo through the API.
@@ -466,26 +474,10 @@ func TestRollbackAndSubstitutionAreRefused(t *testing.T) {
 // in for the registry sees no connection.
 func TestOfflineDialsNothing(t *testing.T) {
 	ctx := context.Background()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var dials atomic.Int32
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			dials.Add(1)
-			c.Close()
-		}
-	}()
-	host := ln.Addr().String()
+	host, dials := airlocktest.NewCountingListener(t)
 	offline := registry.Options{Offline: true}
 	key, p := newKey(t, "team.pub")
-	_, err = airlock.Pull(ctx, "oci://"+host+"/team/hello:1.0.0", filepath.Join(t.TempDir(), "x.tar"), airlock.PullOptions{VerifyOptions: airlock.VerifyOptions{Policy: p, Registry: offline}})
+	_, err := airlock.Pull(ctx, "oci://"+host+"/team/hello:1.0.0", filepath.Join(t.TempDir(), "x.tar"), airlock.PullOptions{VerifyOptions: airlock.VerifyOptions{Policy: p, Registry: offline}})
 	if !errors.Is(err, registry.ErrOffline) {
 		t.Fatalf("pull: expected an offline refusal, got %v", err)
 	}
@@ -500,7 +492,7 @@ func TestOfflineDialsNothing(t *testing.T) {
 	if !errors.Is(err, registry.ErrOffline) || !strings.Contains(err.Error(), host+"/team/app:1.0") {
 		t.Fatalf("create with images: expected an offline refusal naming the image, got %v", err)
 	}
-	if n := dials.Load(); n != 0 {
+	if n := dials(); n != 0 {
 		t.Fatalf("%d connections were made offline", n)
 	}
 }

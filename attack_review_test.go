@@ -38,17 +38,7 @@ import (
 // pushes it into the internal registry where it lists as a referrer.
 func TestReferrerShapeCarriesNothingUnsigned(t *testing.T) {
 	ctx := context.Background()
-	vendorKey, _ := newKey(t, "vendor.pub")
-	dir, _ := publisherPackage(t, pemOf(t, vendorKey), func(host string) {
-		img := airlocktest.PushImage(t, host, "vendor/app", "1.0")
-		airlocktest.SignImage(t, host, "vendor/app", img, vendorKey)
-		airlocktest.PushImage(t, host, "team/tool", "2.0")
-	})
-	key, p := newKey(t, "team.pub")
-	out := filepath.Join(t.TempDir(), "hello.tar")
-	if _, err := airlock.Create(ctx, dir, out, airlock.CreateOptions{Key: key}); err != nil {
-		t.Fatal(err)
-	}
+	out, p := vendorSignedPackage(t)
 	pkg := mustPackage(t, ctx, out)
 	img := pkg.Images()[0]
 	img = ocispec.Descriptor{MediaType: img.MediaType, Digest: img.Digest, Size: img.Size}

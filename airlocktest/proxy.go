@@ -5,9 +5,11 @@ package airlocktest
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -56,4 +58,29 @@ func Relay(w http.ResponseWriter, resp *http.Response) {
 // IsBlobGet reports whether r downloads a blob (not a manifest).
 func IsBlobGet(r *http.Request) bool {
 	return r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/sha256:")
+}
+
+// NewCountingListener listens on 127.0.0.1 for the test's lifetime, accepts
+// and closes every connection, and returns its host:port and a function
+// that says how many connections were made: a stand-in registry for tests
+// that nothing dials (--offline).
+func NewCountingListener(t testing.TB) (string, func() int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var dials atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			dials.Add(1)
+			c.Close()
+		}
+	}()
+	return ln.Addr().String(), func() int { return int(dials.Load()) }
 }

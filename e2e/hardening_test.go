@@ -6,13 +6,11 @@ package e2e_test
 import (
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -88,23 +86,7 @@ func TestInterruptedPullLeavesNothing(t *testing.T) {
 // in for the registry counts connections (the suite runs in a network
 // namespace with loopback only, so nothing else could be reached either).
 func TestOfflineVerbsDialNothing(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var dials atomic.Int32
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			dials.Add(1)
-			c.Close()
-		}
-	}()
-	counted := ln.Addr().String()
+	counted, dials := airlocktest.NewCountingListener(t)
 	upstream := airlocktest.NewRegistry(t)
 	airlocktest.PushImage(t, upstream, "team/app", "1.0")
 	dir := t.TempDir()
@@ -130,7 +112,7 @@ func TestOfflineVerbsDialNothing(t *testing.T) {
 	}
 	// create without images works offline.
 	airlock(t, dir, 0, "create", airlocktest.WritePackage(t), "-o", "plain.tar", "--offline", "--key", "team.key")
-	if n := dials.Load(); n != 0 {
+	if n := dials(); n != 0 {
 		t.Fatalf("%d connections were made with --offline", n)
 	}
 }
