@@ -19,6 +19,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
 
+	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/spec"
 )
 
@@ -164,7 +165,7 @@ func writeBlob(ctx context.Context, tw *tar.Writer, src content.Fetcher, d ocisp
 		return fmt.Errorf("write archive: %s: %w", d.Digest, err)
 	}
 	defer rc.Close()
-	n, err := io.Copy(tw, ctxReader{ctx, rc})
+	n, err := io.Copy(tw, limited.Context(ctx, rc))
 	if err != nil {
 		return fmt.Errorf("write archive: blob %s: %w", d.Digest, err)
 	}
@@ -209,18 +210,4 @@ func Atomic(path string, write func(*os.File) error) (err error) {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
-}
-
-// ctxReader stops reading once its context is done, so that a cancelled
-// write stops within one read, whatever the source.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -21,6 +21,9 @@ TESSERACT_VERSION=v0.1.1
 TSA_VERSION=v2.1.3
 REKOR_TILES_VERSION=v2.3.0
 SKOPEO_VERSION=1.9.3+ds1-1+b10
+# Clients that read from `airlock serve` and pull mirrored charts.
+CRANE_VERSION=v0.22.1
+HELM_VERSION=v3.22.0
 
 install_go() { # NAME MODULE/CMD VERSION: build the command and install it as NAME
   local name=$1 pkg=$2 version=$3 stamp="$tools/.$1.version" bin
@@ -44,6 +47,8 @@ install_go fulcio github.com/sigstore/fulcio "$FULCIO_VERSION"
 install_go tesseract github.com/transparency-dev/tesseract/cmd/tesseract/posix "$TESSERACT_VERSION"
 install_go timestamp-server github.com/sigstore/timestamp-authority/v2/cmd/timestamp-server "$TSA_VERSION"
 install_go rekor-server github.com/sigstore/rekor-tiles/v2/cmd/rekor-server/posix "$REKOR_TILES_VERSION"
+install_go crane github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
+install_go helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
 
 apt_updated=
 apt_install() { # PACKAGE [VERSION]: the pinned version, or the candidate if Debian no longer has it

@@ -56,7 +56,7 @@ func New() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newCreate(), newSign(), newAttest(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newAttestation(), newTrust(), newKey())
+	root.AddCommand(newCreate(), newSign(), newAttest(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newExtract(), newAttestation(), newTrust(), newKey())
 	return root
 }
 

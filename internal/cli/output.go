@@ -77,6 +77,7 @@ var optionFlags = strings.NewReplacer(
 	"PushOptions.Key", "--key",
 	"SignOptions.Statements", "--statement TYPE",
 	"VerifyOptions.ExpectVersion", "--expect-version",
+	"FilesOptions.Force", "--force",
 	"VerifyOptions.RequireImageSignatures", "--require-image-signatures",
 	"CreateOptions.RequireImageSignatures", "--require-image-signatures",
 )

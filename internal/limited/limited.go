@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The airlock Authors.
 
-// Package limited reads small files that come from outside (policies, trust
-// roots, bundles, TUF metadata) with a bound, so a huge or endless file is an
-// error instead of an exhausted memory.
+// Package limited bounds reads: small files that come from outside
+// (policies, trust roots, bundles, TUF metadata) are read with a limit, so a
+// huge or endless file is an error instead of an exhausted memory; and a
+// long read can be bound to a context, so that cancelling stops it.
 package limited
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -31,4 +33,20 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w: more than %d bytes", path, ErrTooLarge, limit)
 	}
 	return data, nil
+}
+
+// Context returns r, stopping at its next read once ctx is done (with
+// ctx's error), so a cancelled copy ends within one read whatever r is.
+func Context(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
