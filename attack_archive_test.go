@@ -181,9 +181,9 @@ func TestHandleUsesWhatVerified(t *testing.T) {
 		t.Fatal(err)
 	}
 	internal := airlocktest.NewRegistry(t)
-	images, err := h.Mirror(ctx, "oci://"+internal+"/mirror", airlock.TransferOptions{})
-	if err != nil || len(images) != 1 || images[0].Digest != want.String() {
-		t.Fatalf("mirror must copy the image that verified: %v %+v", err, images)
+	mirrored, err := h.Mirror(ctx, "oci://"+internal+"/mirror", airlock.TransferOptions{})
+	if err != nil || len(mirrored.Images) != 1 || mirrored.Images[0].Digest != want.String() {
+		t.Fatalf("mirror must copy the image that verified: %v %+v", err, mirrored)
 	}
 	if got := airlocktest.Resolve(t, internal, "mirror/team/app", "1.0"); got.Digest != want {
 		t.Fatalf("the mirrored tag names %s, expected %s", got.Digest, want)

@@ -485,8 +485,8 @@ func TestOfflineDialsNothing(t *testing.T) {
 	if _, err := airlock.Create(ctx, airlocktest.WritePackage(t), signed, airlock.CreateOptions{Key: key, Registry: offline}); err != nil {
 		t.Fatalf("create without images works offline: %v", err)
 	}
-	if _, err := airlock.Mirror(ctx, signed, "oci://"+host+"/mirror", airlock.MirrorOptions{VerifyOptions: airlock.VerifyOptions{Policy: p, Registry: offline}}); err != nil {
-		t.Fatalf("mirror of a package without images has nothing to send: %v", err)
+	if _, err := airlock.Mirror(ctx, signed, "oci://"+host+"/mirror", airlock.MirrorOptions{VerifyOptions: airlock.VerifyOptions{Policy: p, Registry: offline}}); !errors.Is(err, registry.ErrOffline) {
+		t.Fatalf("mirror: expected an offline refusal, got %v", err)
 	}
 	_, err = airlock.Create(ctx, airlocktest.WritePackage(t, "- ref: "+host+"/team/app:1.0"), filepath.Join(t.TempDir(), "y.tar"), airlock.CreateOptions{Registry: offline})
 	if !errors.Is(err, registry.ErrOffline) || !strings.Contains(err.Error(), host+"/team/app:1.0") {

@@ -6,9 +6,11 @@ package airlock
 import (
 	"context"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
+	"oras.land/oras-go/v2/content"
 	orasregistry "oras.land/oras-go/v2/registry"
 
 	"github.com/airlock-dev/airlock/registry"
@@ -44,12 +46,27 @@ type MirroredImage struct {
 	Referrers int `json:"referrers"`
 }
 
+// MirroredChart is one chart [Mirror] pushed as an OCI Helm chart.
+type MirroredChart struct {
+	// Name and Version are the chart's.
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Destination is where it now is: REGISTRY/PREFIX/charts/NAME:VERSION,
+	// which `helm pull oci://` reads.
+	Destination string `json:"destination"`
+	// Digest is the chart manifest's digest; Chart the chart's own, as signed.
+	Digest string `json:"digest"`
+	Chart  string `json:"chart"`
+}
+
 // MirrorResult is what [Mirror] did.
 type MirrorResult struct {
 	// Verification is the package's verification result.
 	Verification *verify.Result `json:"verification"`
 	// Images are the images copied.
 	Images []MirroredImage `json:"images"`
+	// Charts are the charts pushed as OCI Helm charts.
+	Charts []MirroredChart `json:"charts"`
 }
 
 // Mirror opens the package at target (an archive or oci:// reference) once,
@@ -60,7 +77,7 @@ type MirrorResult struct {
 // Nothing is pushed before verification passes, and no manifest or tag
 // before every blob under it was uploaded and checked.
 func Mirror(ctx context.Context, target, dest string, opts MirrorOptions) (*MirrorResult, error) {
-	out := &MirrorResult{Images: []MirroredImage{}}
+	out := &MirrorResult{Images: []MirroredImage{}, Charts: []MirroredChart{}}
 	if _, err := parsePrefix(dest); err != nil {
 		return out, err
 	}
@@ -72,39 +89,36 @@ func Mirror(ctx context.Context, target, dest string, opts MirrorOptions) (*Mirr
 		return out, err
 	}
 	defer pkg.Close()
-	images, err := h.Mirror(ctx, dest, TransferOptions{Registry: opts.Registry, Transfers: opts.Transfers, Progress: opts.Progress})
-	out.Images = append(out.Images, images...)
+	res, err := h.Mirror(ctx, dest, TransferOptions{Registry: opts.Registry, Transfers: opts.Transfers, Progress: opts.Progress})
+	if res != nil {
+		out.Images, out.Charts = append(out.Images, res.Images...), append(out.Charts, res.Charts...)
+	}
 	return out, err
 }
 
 // Mirror copies each image the handle pins, with its carried referrers,
 // into dest (oci://REGISTRY[/PREFIX]): image HOST/PATH:TAG lands at
 // REGISTRY/PREFIX/PATH:TAG with the same digest; cosign's legacy signature
-// tags travel as tags. Every blob is read through the handle and checked as
-// it streams; manifests follow their blobs, tags come last.
-func (h *Handle) Mirror(ctx context.Context, dest string, opts TransferOptions) ([]MirroredImage, error) {
+// tags travel as tags. Each chart goes as an OCI Helm chart to
+// REGISTRY/PREFIX/charts/NAME:VERSION. Every blob is read through the
+// handle and checked as it streams; manifests follow their blobs, tags
+// come last.
+func (h *Handle) Mirror(ctx context.Context, dest string, opts TransferOptions) (*MirrorResult, error) {
 	prefix, err := parsePrefix(dest)
 	if err != nil {
 		return nil, err
 	}
-	repos := map[string]*upload{}
-	var uploads []*upload
-	var out []MirroredImage
+	out := &MirrorResult{Verification: h.res, Images: []MirroredImage{}, Charts: []MirroredChart{}}
+	repos := &uploads{byRepo: map[string]*upload{}, opts: opts.Registry}
 	for _, img := range h.pkg.Images() {
 		source := img.Annotations[spec.AnnotationImageRef]
 		dst, tag, err := destination(prefix, source)
 		if err != nil {
 			return nil, err
 		}
-		u := repos[dst.String()]
-		if u == nil {
-			repo, err := registry.Repository(dst, opts.Registry)
-			if err != nil {
-				return nil, err
-			}
-			u = newUpload(repo)
-			repos[dst.String()] = u
-			uploads = append(uploads, u)
+		u, err := repos.get(dst)
+		if err != nil {
+			return nil, err
 		}
 		n, err := h.addImage(ctx, u, img.Digest, tag)
 		if err != nil {
@@ -114,9 +128,13 @@ func (h *Handle) Mirror(ctx context.Context, dest string, opts TransferOptions) 
 		if tag != "" {
 			where = dst.String() + ":" + tag
 		}
-		out = append(out, MirroredImage{Source: source, Destination: where, Digest: img.Digest.String(), Referrers: n})
+		out.Images = append(out.Images, MirroredImage{Source: source, Destination: where, Digest: img.Digest.String(), Referrers: n})
 	}
-	if err := transfer(ctx, withProgress(h, opts.Progress), uploads, opts); err != nil {
+	src, err := h.addCharts(ctx, prefix, repos, out)
+	if err != nil {
+		return nil, h.fail(err, "charts")
+	}
+	if err := transfer(ctx, withProgress(src, opts.Progress), repos.list, opts); err != nil {
 		return nil, h.fail(classify(err), "blobs")
 	}
 	if !h.hashed {
@@ -124,6 +142,59 @@ func (h *Handle) Mirror(ctx context.Context, dest string, opts TransferOptions) 
 		h.res.Verified = h.verified
 	}
 	return out, nil
+}
+
+// uploads are the repositories a mirror writes to, each once.
+type uploads struct {
+	byRepo map[string]*upload
+	list   []*upload
+	opts   registry.Options
+}
+
+func (us *uploads) get(ref orasregistry.Reference) (*upload, error) {
+	if u := us.byRepo[ref.String()]; u != nil {
+		return u, nil
+	}
+	repo, err := registry.Repository(ref, us.opts)
+	if err != nil {
+		return nil, err
+	}
+	u := newUpload(repo)
+	us.byRepo[ref.String()] = u
+	us.list = append(us.list, u)
+	return u, nil
+}
+
+// addCharts adds each chart, as an OCI Helm chart, to its repository
+// PREFIX/charts/NAME, and returns the store serving the handle's content and
+// the charts' manifests and configs.
+func (h *Handle) addCharts(ctx context.Context, prefix orasregistry.Reference, repos *uploads, out *MirrorResult) (content.ReadOnlyStorage, error) {
+	charts, err := h.charts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	src := newOverlay(h)
+	for _, c := range charts {
+		for d, b := range c.blobs {
+			src.put(d, b)
+		}
+		repo := path.Join(prefix.Repository, "charts", c.name)
+		dst := orasregistry.Reference{Registry: prefix.Registry, Repository: repo}
+		if err := dst.ValidateRepository(); err != nil {
+			return nil, verify.Fail(verify.ReasonMalformedPackage, "chart %s: %v", c.name, err)
+		}
+		u, err := repos.get(dst)
+		if err != nil {
+			return nil, err
+		}
+		if err := u.add(ctx, src, c.manifest); err != nil {
+			return nil, err
+		}
+		u.tags = append(u.tags, tagging{c.manifest, c.tag()})
+		out.Charts = append(out.Charts, MirroredChart{Name: c.name, Version: c.version, Destination: dst.String() + ":" + c.tag(),
+			Digest: c.manifest.Digest.String(), Chart: c.layer.Digest.String()})
+	}
+	return src, nil
 }
 
 // addImage adds an image and its carried referrers (of it and of its

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opencontainers/go-digest"
+
 	"github.com/airlock-dev/airlock/airlocktest"
 )
 
@@ -136,6 +138,7 @@ func TestAirlockVerifiesCosignSignatures(t *testing.T) {
 }
 
 func TestMirrorOnBothKindsOfRegistry(t *testing.T) {
+	helmBin := tool(t, "helm")
 	upstream := airlocktest.NewRegistry(t)
 	img := airlocktest.PushImage(t, upstream, "library/app", "1.0", "linux/amd64", "linux/arm64")
 	dir := t.TempDir()
@@ -151,6 +154,21 @@ func TestMirrorOnBothKindsOfRegistry(t *testing.T) {
 			}
 			if got := airlocktest.Resolve(t, internal, "apps/library/app", "1.0"); got.Digest != img.Digest {
 				t.Fatalf("the mirrored image has digest %s, want %s", got.Digest, img.Digest)
+			}
+			// The chart went as an OCI Helm chart: helm pulls it, byte for byte.
+			if !strings.Contains(r.stdout, "Mirrored chart hello 0.1.0 -> oci://"+internal+"/apps/charts/hello:0.1.0") {
+				t.Fatalf("the chart is not reported mirrored:\n%s", r.stdout)
+			}
+			pulled := t.TempDir()
+			h := run(t, dir, []string{"HELM_CONFIG_HOME=" + t.TempDir(), "HELM_CACHE_HOME=" + t.TempDir()}, helmBin,
+				"pull", "oci://"+internal+"/apps/charts/hello", "--version", "0.1.0", "--plain-http", "-d", pulled)
+			if h.code != 0 {
+				t.Fatalf("helm pull of the mirrored chart:\n%s%s", h.stdout, h.stderr)
+			}
+			got, _ := os.ReadFile(filepath.Join(pulled, "hello-0.1.0.tgz"))
+			ins := airlock(t, dir, 0, "inspect", "hello.tar", "--format", "json")
+			if !strings.Contains(ins.stdout, digest.FromBytes(got).String()) {
+				t.Fatalf("helm pulled a chart that is not the package's (%s)", digest.FromBytes(got))
 			}
 		})
 	}

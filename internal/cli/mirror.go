@@ -77,5 +77,8 @@ func (m *mirrorCmd) run(cmd *cobra.Command, target, dest string) error {
 	for _, img := range res.Images {
 		fmt.Fprintf(cmd.OutOrStdout(), "Mirrored %s -> %s (%s, %d %s)\n", clean(img.Source), clean(img.Destination), clean(img.Digest), img.Referrers, carried)
 	}
+	for _, c := range res.Charts {
+		fmt.Fprintf(cmd.OutOrStdout(), "Mirrored chart %s %s -> oci://%s (%s)\n", clean(c.Name), clean(c.Version), clean(c.Destination), clean(c.Digest))
+	}
 	return nil
 }

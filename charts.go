@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package airlock
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/airlock-dev/airlock/spec"
+	"github.com/airlock-dev/airlock/verify"
+)
+
+// MediaTypeHelmConfig is the config media type of a Helm chart in a registry.
+const MediaTypeHelmConfig = "application/vnd.cncf.helm.config.v1+json"
+
+// maxChartYAML bounds a chart's Chart.yaml.
+const maxChartYAML = 1 << 20
+
+// maxChartKept bounds a chart kept in memory once read and checked, so that
+// a mirror from a registry downloads it once; a larger one is read again.
+const maxChartKept = 32 << 20
+
+// chartArtifact is one of the package's charts as Helm stores charts in
+// registries: an image manifest whose config is the chart's metadata (its
+// Chart.yaml as JSON) and whose one layer is the chart, as signed. The
+// manifest and config are airlock's, made from the verified chart; the
+// layer is the package's.
+type chartArtifact struct {
+	name, version string
+	manifest      ocispec.Descriptor
+	layer         ocispec.Descriptor
+	blobs         map[digest.Digest][]byte // the manifest, the config, and a small chart
+}
+
+// tag is the chart's version as an OCI tag (Helm writes "+" as "_").
+func (c chartArtifact) tag() string { return strings.ReplaceAll(c.version, "+", "_") }
+
+// charts makes the OCI artifact of every chart the handle pins. Each chart
+// is read whole through the handle, so its Chart.yaml is used only once the
+// chart matched its pinned digest.
+func (h *Handle) charts(ctx context.Context) ([]chartArtifact, error) {
+	var out []chartArtifact
+	seen := map[digest.Digest]bool{}
+	for _, m := range h.pkg.index.Manifests {
+		if m.ArtifactType != spec.ArtifactTypeComponent {
+			continue
+		}
+		var comp ocispec.Manifest
+		if err := readJSON(ctx, h, m, &comp); err != nil {
+			return nil, err
+		}
+		for _, l := range comp.Layers {
+			if l.MediaType != spec.MediaTypeChart || seen[l.Digest] {
+				continue
+			}
+			seen[l.Digest] = true
+			c, err := h.chart(ctx, l)
+			if err != nil {
+				return nil, fmt.Errorf("chart %s: %w", l.Annotations[spec.AnnotationTitle], err)
+			}
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// chart reads one chart and makes its artifact.
+func (h *Handle) chart(ctx context.Context, layer ocispec.Descriptor) (chartArtifact, error) {
+	rc, err := h.Fetch(ctx, layer)
+	if err != nil {
+		return chartArtifact{}, err
+	}
+	defer rc.Close()
+	var kept bytes.Buffer
+	r := io.Reader(rc)
+	if layer.Size <= maxChartKept {
+		r = io.TeeReader(rc, &kept)
+	}
+	meta, err := chartYAML(r)
+	if err != nil {
+		return chartArtifact{}, err
+	}
+	if _, err := io.Copy(io.Discard, r); err != nil { // the rest, so the digest is checked
+		return chartArtifact{}, classify(err)
+	}
+	config, err := yamlToJSON(meta)
+	if err != nil {
+		return chartArtifact{}, verify.Fail(verify.ReasonMalformedPackage, "Chart.yaml: %v", err)
+	}
+	var m struct{ Name, Version, Description string }
+	if err := json.Unmarshal(config, &m); err != nil || m.Name == "" || m.Version == "" || strings.ContainsAny(m.Name, `/\`) {
+		return chartArtifact{}, verify.Fail(verify.ReasonMalformedPackage, "Chart.yaml: expected a name and a version, found %q %q", m.Name, m.Version)
+	}
+	c := chartArtifact{name: m.Name, version: m.Version, layer: ocispec.Descriptor{MediaType: spec.MediaTypeChart, Digest: layer.Digest, Size: layer.Size},
+		blobs: map[digest.Digest][]byte{}}
+	cfg := ocispec.Descriptor{MediaType: MediaTypeHelmConfig, Digest: digest.FromBytes(config), Size: int64(len(config))}
+	manifest, err := json.Marshal(ocispec.Manifest{
+		Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest,
+		Config: cfg, Layers: []ocispec.Descriptor{c.layer},
+		Annotations: map[string]string{ocispec.AnnotationTitle: m.Name, ocispec.AnnotationVersion: m.Version, ocispec.AnnotationDescription: m.Description},
+	})
+	if err != nil {
+		return chartArtifact{}, err
+	}
+	c.manifest = ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromBytes(manifest), Size: int64(len(manifest))}
+	c.blobs[cfg.Digest], c.blobs[c.manifest.Digest] = config, manifest
+	if kept.Len() > 0 {
+		c.blobs[layer.Digest] = kept.Bytes()
+	}
+	return c, nil
+}
+
+// chartYAML reads a chart archive up to its top-level Chart.yaml (at
+// NAME/Chart.yaml, as helm package writes it).
+func chartYAML(r io.Reader) ([]byte, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, verify.Fail(verify.ReasonMalformedPackage, "expected a gzip-compressed chart: %v", err)
+	}
+	tr := tar.NewReader(zr)
+	for {
+		hdr, err := tr.Next()
+		if err != nil {
+			return nil, verify.Fail(verify.ReasonMalformedPackage, "expected a Chart.yaml in the chart, found none (%v)", err)
+		}
+		if hdr.Typeflag != tar.TypeReg || path.Base(hdr.Name) != "Chart.yaml" || strings.Count(path.Clean(hdr.Name), "/") != 1 {
+			continue
+		}
+		data, err := io.ReadAll(io.LimitReader(tr, maxChartYAML+1))
+		if err != nil || len(data) > maxChartYAML {
+			return nil, verify.Fail(verify.ReasonMalformedPackage, "Chart.yaml: unreadable or over %d bytes", maxChartYAML)
+		}
+		return data, nil
+	}
+}
+
+// yamlToJSON converts YAML from a package to JSON, turning the parser's
+// panics on hostile input (ADR 5) into errors.
+func yamlToJSON(data []byte) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("the YAML parser failed: %v", r)
+		}
+	}()
+	return yaml.YAMLToJSON(data)
+}
