@@ -16,9 +16,10 @@ import (
 
 // main runs the command line. SIGINT or SIGTERM cancels what is running,
 // which removes what it was writing; the exit code is then 130 (SIGINT) or
-// 143 (SIGTERM). A second signal kills at once.
+// 143 (SIGTERM), unless the command ends cleanly on it (serve, on SIGTERM).
+// A second signal kills at once.
 func main() {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	got := make(chan os.Signal, 1)
@@ -26,12 +27,12 @@ func main() {
 		s := <-signals
 		signal.Stop(signals)
 		got <- s
-		cancel()
+		cancel(cli.Interrupted{Signal: s})
 	}()
 	code := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	select {
 	case s := <-got:
-		if s == syscall.SIGTERM {
+		if s == syscall.SIGTERM && code == cli.ExitInterrupted {
 			code = 128 + int(syscall.SIGTERM)
 		}
 	default:

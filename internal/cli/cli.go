@@ -37,7 +37,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch {
 	case err == nil:
 		return ExitOK
-	case ctx.Err() != nil:
+	case ctx.Err() != nil && !errors.Is(err, errUsage):
 		fmt.Fprintln(stderr, "airlock: interrupted: nothing was left half-written")
 		return ExitInterrupted
 	}
@@ -56,7 +56,7 @@ func New() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newCreate(), newSign(), newAttest(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newExtract(), newAttestation(), newTrust(), newKey())
+	root.AddCommand(newCreate(), newSign(), newAttest(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newExtract(), newServe(), newAttestation(), newTrust(), newKey())
 	return root
 }
 
