@@ -101,7 +101,9 @@ func (i Interrupted) Error() string { return "interrupted by " + i.Signal.String
 
 // cleanWriter escapes control characters in what it writes, line by line
 // (log lines carry paths that clients chose).
-type cleanWriter struct{ w interface{ Write([]byte) (int, error) } }
+type cleanWriter struct {
+	w interface{ Write([]byte) (int, error) }
+}
 
 func (c cleanWriter) Write(p []byte) (int, error) {
 	s := string(p)
