@@ -46,6 +46,12 @@ type VerifyOptions struct {
 	// ("1.2.0" or "v1.2.0"); a lower or non-semantic version is
 	// VERSION_MISMATCH.
 	MinVersion string
+	// HashAsRead leaves an archive's blobs to be checked as they are read
+	// through the Handle, as a registry package's are, instead of hashing
+	// the whole archive first. For a caller that reads what it uses once
+	// and commits nothing before the last blob passed (Extract and Mirror
+	// do), so that an archive is read once. Default: hash it all in Verify.
+	HashAsRead bool
 }
 
 // validate checks the options before anything is read.
@@ -82,6 +88,9 @@ func (p *Package) Verify(ctx context.Context, opts VerifyOptions) (*Handle, erro
 	}
 	if err := p.verifyImages(ctx, v, opts, h); err != nil {
 		return h, h.fail(err, "images")
+	}
+	if opts.HashAsRead {
+		return h, h.fail(p.walk(ctx, h), "layout")
 	}
 	if check, err := p.pin(ctx, h, opts.Concurrency); err != nil {
 		return h, h.fail(err, check)

@@ -60,6 +60,7 @@ type ExtractResult struct {
 	Files []ExtractedFile `json:"files"`
 	// Charts says, per chart, which of the package's images it names.
 	Charts []ChartImages `json:"charts"`
+	done   bool
 }
 
 // ExtractedFile is one path [Extract] wrote.
@@ -99,6 +100,7 @@ func Extract(ctx context.Context, target, dir string, opts ExtractOptions) (*Ext
 	if err := checkEmpty(dir); err != nil {
 		return out, err
 	}
+	opts.HashAsRead = true // every byte extracted is checked as it is written, once
 	pkg, h, err := openChecked(ctx, target, opts.VerifyOptions, opts.InsecureSkipVerify)
 	out.Verification = h.Result()
 	if err != nil {
@@ -134,11 +136,20 @@ func (h *Handle) Extract(ctx context.Context, dir string, opts FilesOptions) (*E
 	if err != nil {
 		return res, err
 	}
+	made, err := makeParents(dir)
+	if err != nil {
+		return res, err
+	}
 	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), "."+filepath.Base(dir)+".tmp-*")
 	if err != nil {
 		return res, err
 	}
 	defer os.RemoveAll(tmp)
+	defer func() {
+		if made != "" && !res.done {
+			os.RemoveAll(made) // the parents made for a folder that never came
+		}
+	}()
 	w := &extractor{h: h, root: tmp, dir: dir, src: withProgress(h, opts.Progress)}
 	if err := w.writeAll(ctx, plan, res); err != nil {
 		return res, h.fail(err, "extract")
@@ -146,11 +157,29 @@ func (h *Handle) Extract(ctx context.Context, dir string, opts FilesOptions) (*E
 	if err := commit(tmp, dir, targets, res); err != nil {
 		return res, err
 	}
+	res.done = true
 	if !h.hashed {
 		h.res.AddCheck("blobs", verify.StatusPassed, "every extracted blob hashed as it was written")
 		h.res.Verified = h.verified
 	}
 	return res, nil
+}
+
+// makeParents makes dir's missing parent folders and returns the topmost it
+// made ("" when all were there), for a failure to remove.
+func makeParents(dir string) (string, error) {
+	parent := filepath.Dir(filepath.Clean(dir))
+	top := ""
+	for p := parent; ; p = filepath.Dir(p) {
+		if _, err := os.Stat(p); err == nil || p == filepath.Dir(p) {
+			break
+		}
+		top = p
+	}
+	if top == "" {
+		return "", nil
+	}
+	return top, os.MkdirAll(parent, 0o755)
 }
 
 // checkEmpty refuses a dir that exists and is not an empty folder.

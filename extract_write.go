@@ -10,18 +10,21 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/goccy/go-yaml"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
 
+	"github.com/airlock-dev/airlock/archive"
 	"github.com/airlock-dev/airlock/internal/graph"
 	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/kube"
@@ -68,6 +71,12 @@ func (w *extractor) writeAll(ctx context.Context, p *extractPlan, res *ExtractRe
 // streams.
 func (w *extractor) write(ctx context.Context, it item, images []mirrored) (ExtractedFile, error) {
 	f := ExtractedFile{Path: filepath.Join(w.dir, filepath.FromSlash(it.rel)), Kind: it.kind, Layer: it.layer.Digest.String()}
+	if raw := w.h.raw(it.layer); raw != nil && it.kind != "manifest" {
+		// An archive's bytes, hashed beside the writing: the folder is
+		// renamed into place only once every digest matched.
+		f.Digest = f.Layer
+		return f, w.createChecked(ctx, it.rel, raw, it.layer)
+	}
 	rc, err := w.src.Fetch(ctx, it.layer)
 	if err != nil {
 		return f, err
@@ -91,14 +100,21 @@ func (w *extractor) write(ctx context.Context, it item, images []mirrored) (Extr
 		}
 		r = strings.NewReader(string(out))
 	}
-	f.Digest, err = w.create(it.rel, r)
+	if f.Rewritten == nil {
+		// The bytes are the layer's, checked as they are read: its digest.
+		_, err = w.create(it.rel, r, false)
+		f.Digest = f.Layer
+		return f, err
+	}
+	f.Digest, err = w.create(it.rel, r, true)
 	return f, err
 }
 
 // create makes a new regular file at rel under the folder (which the
-// extractor made, so no link can be in the way) and fills it from r. It
-// returns the digest of what it wrote.
-func (w *extractor) create(rel string, r io.Reader) (string, error) {
+// extractor made, so no link can be in the way) and fills it from r,
+// reading (and so checking) and writing at once. With hash it returns the
+// digest of what it wrote.
+func (w *extractor) create(rel string, r io.Reader, hash bool) (string, error) {
 	full := filepath.Join(w.root, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 		return "", err
@@ -107,12 +123,163 @@ func (w *extractor) create(rel string, r io.Reader) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	var dst io.Writer = file
 	h := sha256.New()
-	_, err = io.Copy(io.MultiWriter(file, h), r)
+	if hash {
+		dst = io.MultiWriter(file, h)
+	}
+	err = pipe(dst, r)
 	if cerr := file.Close(); err == nil {
 		err = cerr
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), err
+}
+
+// raw returns a pinned blob's unchecked bytes when they come from an
+// archive (nil otherwise: a registry's are checked as they stream).
+func (h *Handle) raw(desc ocispec.Descriptor) io.Reader {
+	r := h.pkg.archiveReader()
+	if r == nil || !h.g.Has(desc) {
+		return nil
+	}
+	sr, err := r.Raw(desc)
+	if err != nil {
+		return nil
+	}
+	return sr
+}
+
+// createChecked creates rel from raw, unchecked bytes of desc, hashing
+// them on one goroutine while they are written on another (the same
+// buffers: the bytes written are the bytes hashed), and fails unless they
+// match desc.
+func (w *extractor) createChecked(ctx context.Context, rel string, raw io.Reader, desc ocispec.Descriptor) error {
+	full := filepath.Join(w.root, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return err
+	}
+	file, err := os.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return err
+	}
+	v := desc.Digest.Verifier()
+	err = fanOut(limited.Context(ctx, raw), file, v)
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && !v.Verified() {
+		err = classify(fmt.Errorf("%s: %w: the archive's bytes do not hash to it", desc.Digest, archive.ErrDigestMismatch))
+	}
+	return err
+}
+
+// slot is a buffer that fanOut hands to its two consumers.
+type slot struct {
+	buf  []byte
+	n    int
+	busy sync.WaitGroup
+}
+
+// fanOut reads r into a ring of buffers and hands each to a and b, which
+// consume it on two goroutines at once; a buffer is read into again only
+// once both are done with it.
+func fanOut(r io.Reader, a, b io.Writer) error {
+	slots := make([]*slot, 6)
+	for i := range slots {
+		slots[i] = &slot{buf: make([]byte, pipeChunk)}
+	}
+	toA, toB := make(chan *slot, len(slots)), make(chan *slot, len(slots))
+	errB := make(chan error, 1)
+	go func() {
+		var err error
+		for s := range toB {
+			if err == nil {
+				_, err = b.Write(s.buf[:s.n])
+			}
+			s.busy.Done()
+		}
+		errB <- err
+	}()
+	errA := make(chan error, 1)
+	go func() {
+		var err error
+		for s := range toA {
+			if err == nil {
+				_, err = a.Write(s.buf[:s.n])
+			}
+			s.busy.Done()
+		}
+		errA <- err
+	}()
+	rerr := feed(r, slots, toA, toB)
+	close(toA)
+	close(toB)
+	aerr, berr := <-errA, <-errB
+	return errors.Join(rerr, aerr, berr)
+}
+
+// feed reads r into the slots in turn, handing each full one to both.
+func feed(r io.Reader, slots []*slot, toA, toB chan<- *slot) error {
+	for i := 0; ; i++ {
+		s := slots[i%len(slots)]
+		s.busy.Wait()
+		n, err := io.ReadFull(r, s.buf)
+		if n > 0 {
+			s.n = n
+			s.busy.Add(2)
+			toA <- s
+			toB <- s
+		}
+		switch {
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return nil
+		case err != nil:
+			return err
+		}
+	}
+}
+
+// pipeChunk is the size of the buffers pipe passes from reader to writer.
+const pipeChunk = 1 << 20
+
+// pipe copies r to w with the reading (which checks a digest as it goes)
+// and the writing on two goroutines, so one core hashes while the other
+// writes. It returns the first error of either side.
+func pipe(w io.Writer, r io.Reader) error {
+	full, free := make(chan []byte, 3), make(chan []byte, 4)
+	for i := 0; i < 4; i++ {
+		free <- make([]byte, pipeChunk)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		defer close(full)
+		for {
+			buf := <-free
+			n, err := io.ReadFull(r, buf)
+			if n > 0 {
+				full <- buf[:n]
+			}
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				errc <- nil
+				return
+			}
+			if err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	var werr error
+	for buf := range full {
+		if werr == nil {
+			_, werr = w.Write(buf)
+		}
+		free <- buf[:cap(buf)]
+	}
+	if rerr := <-errc; rerr != nil {
+		return rerr
+	}
+	return werr
 }
 
 // kustomizeImage is one entry of a kustomize images: block.
@@ -149,7 +316,7 @@ func (w *extractor) writeImageMap(component string, images []mirrored) (Extracte
 	header := "# Images component " + component + " carries, where `airlock mirror` put them, pinned by digest.\n" +
 		"# images: is a kustomize images: block; mirror: maps each original reference, for Helm values.\n"
 	rel := component + "/images.yaml"
-	dgst, err := w.create(rel, strings.NewReader(header+string(data)))
+	dgst, err := w.create(rel, strings.NewReader(header+string(data)), true)
 	return ExtractedFile{Path: filepath.Join(w.dir, filepath.FromSlash(rel)), Digest: dgst, Kind: "images"}, err
 }
 

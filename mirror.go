@@ -81,6 +81,7 @@ func Mirror(ctx context.Context, target, dest string, opts MirrorOptions) (*Mirr
 	if _, err := parsePrefix(dest); err != nil {
 		return out, err
 	}
+	opts.HashAsRead = true // every blob mirrored is checked as it is uploaded, once
 	pkg, h, err := openChecked(ctx, target, opts.VerifyOptions, opts.InsecureSkipVerify)
 	if h != nil {
 		out.Verification = h.Result()

@@ -82,7 +82,7 @@ func openChecked(ctx context.Context, target string, opts VerifyOptions, insecur
 	var h *Handle
 	if insecure {
 		// What was asked for still binds: only the signature is skipped.
-		h, err = pkg.CheckDigestsOnly(ctx, CheckOptions{Concurrency: opts.Concurrency})
+		h, err = pkg.CheckDigestsOnly(ctx, CheckOptions{Concurrency: opts.Concurrency, HashAsRead: opts.HashAsRead})
 		if err == nil {
 			err = h.fail(checkExpectations(pkg.Info(), pkg.tag, opts), "package")
 		}

@@ -367,6 +367,12 @@ func (r *Reader) Fetch(_ context.Context, desc ocispec.Descriptor) (io.ReadClose
 	}), nil
 }
 
+// Raw returns a blob's content as stored, without checking its digest: for
+// a caller that hashes the bytes it uses itself, and uses none before they
+// matched (as [Reader.Check] does, and extract, which hashes while it
+// writes into a folder it renames into place only then).
+func (r *Reader) Raw(desc ocispec.Descriptor) (*io.SectionReader, error) { return r.section(desc) }
+
 // section returns the blob's content as stored, without checking its
 // digest, for [Reader.Check], which hashes it itself.
 func (r *Reader) section(desc ocispec.Descriptor) (*io.SectionReader, error) {
