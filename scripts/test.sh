@@ -57,3 +57,6 @@ fuzz FuzzChildren ./spec
 fuzz FuzzSignatures ./verify
 fuzz FuzzParse ./attest
 fuzz FuzzVerify .
+fuzz FuzzSafePath .
+fuzz FuzzRewriteImages ./kube
+fuzz FuzzHandler ./serve

@@ -78,8 +78,8 @@ func holdBack(w io.Writer, r io.Reader, first, last int64) error {
 	return err
 }
 
-// byteRange parses a single "bytes=FIRST-[LAST]" range against size; no
-// header is the whole content.
+// byteRange parses a single "bytes=FIRST-[LAST]" or "bytes=-SUFFIX" range
+// against size; no header is the whole content.
 func byteRange(header string, size int64) (int64, int64, bool) {
 	if header == "" {
 		return 0, size - 1, true
@@ -89,6 +89,13 @@ func byteRange(header string, size int64) (int64, int64, bool) {
 		return 0, 0, false
 	}
 	a, b, _ := strings.Cut(spec, "-")
+	if a == "" { // "bytes=-N": the last N bytes
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n <= 0 || size == 0 {
+			return 0, 0, false
+		}
+		return max(size-n, 0), size - 1, true
+	}
 	first, err := strconv.ParseInt(a, 10, 64)
 	if err != nil || first < 0 || first >= size {
 		return 0, 0, false
