@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/airlock-dev/airlock"
@@ -163,6 +164,12 @@ func TestExtractFailuresWriteNothing(t *testing.T) {
 			reason verify.Reason
 		}{"title " + title, retitled(t, pkg, title), airlock.ExtractOptions{InsecureSkipVerify: true}, verify.ReasonMalformedPackage})
 	}
+	tests = append(tests, struct {
+		name   string
+		target string
+		opts   airlock.ExtractOptions
+		reason verify.Reason
+	}{"file as a link", linked(t, pkg, "/etc/passwd"), airlock.ExtractOptions{InsecureSkipVerify: true}, verify.ReasonMalformedPackage})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			parent := t.TempDir()
@@ -212,6 +219,20 @@ func retitled(t *testing.T, path, title string) string {
 	newRoot.ArtifactType = spec.ArtifactTypePackage
 	l.index.Manifests = []ocispec.Descriptor{newRoot} // its old referrers are about the old root
 	out := filepath.Join(t.TempDir(), "retitled.tar")
+	l.write(t, out)
+	return out
+}
+
+// linked copies the archive with its first file's blob stored as a
+// symbolic link to to.
+func linked(t *testing.T, path, to string) string {
+	t.Helper()
+	l := readLayout(t, path)
+	_, root := l.root(t)
+	var m ocispec.Manifest
+	json.Unmarshal(l.blobs[root.Manifests[0].Digest], &m)
+	l.links = map[digest.Digest]string{m.Layers[0].Digest: to}
+	out := filepath.Join(t.TempDir(), "linked.tar")
 	l.write(t, out)
 	return out
 }
