@@ -5,6 +5,7 @@ package e2e_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -35,18 +37,25 @@ func insidePackage(t *testing.T) (dir, imageRef string) {
 	return dir, imageRef
 }
 
-// startServe runs airlock serve on a free loopback port and returns its
+// startServe runs airlock serve ARCHIVE on a free loopback port and returns its
 // address and the running command.
-func startServe(t *testing.T, dir string, args ...string) (string, *exec.Cmd) {
+func startServe(t *testing.T, dir, archive string, args ...string) (string, *exec.Cmd) {
 	t.Helper()
-	cmd := exec.Command(airlockBin, append([]string{"serve", "app.tar", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(airlockBin, append([]string{"serve", archive, "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Dir = dir
 	out, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
+	var logs syncBuffer // request logs: shown only when the test fails
+	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("airlock serve log:\n%s", logs.String())
+		}
+	})
 	line := make(chan string, 1)
 	go func() {
 		s := bufio.NewScanner(out)
@@ -75,7 +84,7 @@ func startServe(t *testing.T, dir string, args ...string) (string, *exec.Cmd) {
 // cleanly; a package that does not verify is never served.
 func TestServeToRealClients(t *testing.T) {
 	dir, _ := insidePackage(t)
-	host, cmd := startServe(t, dir, "--key", "team.pub", "--insecure-ignore-tlog")
+	host, cmd := startServe(t, dir, "app.tar", "--key", "team.pub", "--insecure-ignore-tlog")
 	crane, oras, skopeo, cosign, helm := tool(t, "crane"), tool(t, "oras"), tool(t, "skopeo"), tool(t, "cosign"), tool(t, "helm")
 	ref := host + "/team/app:1.0"
 	for _, c := range []struct {
@@ -115,7 +124,7 @@ func TestServeToRealClients(t *testing.T) {
 // SIGINT stops serve as it stops every verb: exit 130.
 func TestServeInterrupted(t *testing.T) {
 	dir, _ := insidePackage(t)
-	_, cmd := startServe(t, dir, "--key", "team.pub", "--insecure-ignore-tlog")
+	_, cmd := startServe(t, dir, "app.tar", "--key", "team.pub", "--insecure-ignore-tlog")
 	cmd.Process.Signal(syscall.SIGINT)
 	var ee *exec.ExitError
 	if err := cmd.Wait(); !errors.As(err, &ee) || ee.ExitCode() != 130 {
@@ -153,4 +162,22 @@ func TestExtractOnTheCommandLine(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "full"), 0o755)
 	os.WriteFile(filepath.Join(dir, "full", "keep"), nil, 0o644)
 	airlock(t, dir, 1, "extract", "app.tar", "-o", "full", "--key", "team.pub", "--insecure-ignore-tlog")
+}
+
+// syncBuffer is a buffer a command writes while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

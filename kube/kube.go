@@ -18,6 +18,7 @@ package kube
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -64,7 +65,7 @@ var containerLists = []string{"containers", "initContainers", "ephemeralContaine
 // RewriteImages finds every pod-spec image reference in data and replaces
 // those for which rewrite returns true with the value it returns. It
 // returns the manifest (data itself, byte for byte, when nothing was
-// rewritten) and every reference found.
+// rewritten) and every reference found, in the order of the manifest.
 func RewriteImages(data []byte, rewrite func(ref string) (string, bool)) (out []byte, images []Image, err error) {
 	if len(data) > MaxSize {
 		return nil, nil, fmt.Errorf("%w: %d bytes, more than the %d allowed", ErrInvalid, len(data), MaxSize)
@@ -80,7 +81,9 @@ func RewriteImages(data []byte, rewrite func(ref string) (string, bool)) (out []
 	}
 	changed := false
 	for _, doc := range f.Docs {
-		for _, ref := range imageNodes(doc.Body, 0) {
+		refs := imageNodes(doc.Body, 0)
+		sort.SliceStable(refs, func(i, j int) bool { return refs[i].image.Line < refs[j].image.Line })
+		for _, ref := range refs {
 			img := ref.image
 			if rewrite != nil {
 				if to, ok := rewrite(img.Ref); ok && to != img.Ref {
