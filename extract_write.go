@@ -21,6 +21,7 @@ import (
 	"syscall"
 
 	"github.com/goccy/go-yaml"
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
 
@@ -162,13 +163,13 @@ func (w *extractor) createChecked(ctx context.Context, rel string, raw io.Reader
 	if err != nil {
 		return err
 	}
-	v := desc.Digest.Verifier()
-	err = fanOut(limited.Context(ctx, raw), file, v)
+	hash := desc.Digest.Algorithm().Hash()
+	err = fanOut(limited.Context(ctx, raw), file, hash)
 	if cerr := file.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && !v.Verified() {
-		err = classify(fmt.Errorf("%s: %w: the archive's bytes do not hash to it", desc.Digest, archive.ErrDigestMismatch))
+	if found := digest.NewDigest(desc.Digest.Algorithm(), hash); err == nil && found != desc.Digest {
+		err = classify(fmt.Errorf("blob %s: %w: expected content hashing to %s, found content hashing to %s", desc.Digest, archive.ErrDigestMismatch, desc.Digest, found))
 	}
 	return err
 }
