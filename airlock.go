@@ -5,17 +5,19 @@
 // supply-chain integrity. Its functions are the verbs of the airlock command:
 // [Create] builds a package from a definition, [Sign] and [Attest] sign it
 // and attest to it, [Push], [Pull] and [Mirror] move it through registries,
-// [Verify] checks it against a policy, [Inspect] shows what is inside, and
+// [Verify] checks it against a policy, [Inspect] shows what is inside,
 // [ListAttestations], [VerifyAttestations] and [DownloadAttestation] work
-// with its attestations. Each takes a context first and an options struct;
-// the command line only maps flags onto these options.
+// with its attestations, and inside the gap [Extract] writes what verified
+// into a folder (image references pointed at the mirror) and [Serve] serves
+// it as a read-only registry. Each takes a context first and an options
+// struct; the command line only maps flags onto these options.
 //
 // The verbs are compositions of one rule: what is used is what was
 // verified, read once. [Open] opens a package once (an archive file once, a
 // registry tag resolved once to a digest); [Package.Verify] checks it and
 // returns a [Handle] that pins the root and everything that verified; pull,
-// mirror and attestation download read only through that handle, each blob
-// checked against its pinned digest as it streams.
+// mirror, extract, serve and attestation download read only through that
+// handle, each blob checked against its pinned digest as it streams.
 //
 // A TARGET is a package archive's path or oci://REGISTRY/REPO[:TAG|@DIGEST].
 package airlock
