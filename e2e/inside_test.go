@@ -5,7 +5,6 @@ package e2e_test
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -44,18 +42,9 @@ func startServe(t *testing.T, dir, archive string, args ...string) (string, *exe
 	cmd := exec.Command(airlockBin, append([]string{"serve", archive, "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Dir = dir
 	out, _ := cmd.StdoutPipe()
-	var logs syncBuffer // request logs: shown only when the test fails
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("airlock serve log:\n%s", logs.String())
-		}
-	})
+	logs := new(syncBuffer) // request logs: shown only when the test fails
+	cmd.Stderr = logs
+	startServer(t, cmd, "airlock serve", logs)
 	line := make(chan string, 1)
 	go func() {
 		s := bufio.NewScanner(out)
@@ -162,22 +151,4 @@ func TestExtractOnTheCommandLine(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "full"), 0o755)
 	os.WriteFile(filepath.Join(dir, "full", "keep"), nil, 0o644)
 	airlock(t, dir, 1, "extract", "app.tar", "-o", "full", "--key", "team.pub", "--insecure-ignore-tlog")
-}
-
-// syncBuffer is a buffer a command writes while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -107,4 +108,38 @@ func tool(t *testing.T, name string) string {
 	}
 	t.Skipf("%s not found; set AIRLOCK_%s or run scripts/tools.sh", name, strings.ToUpper(strings.ReplaceAll(name, "-", "_")))
 	return ""
+}
+
+// startServer starts a server the test needs and stops it when the test
+// ends, showing its log only when the test failed.
+func startServer(t *testing.T, cmd *exec.Cmd, name string, logs *syncBuffer) {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s log:\n%s", name, logs.String())
+		}
+	})
+}
+
+// syncBuffer is a buffer a command writes while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

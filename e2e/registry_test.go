@@ -4,7 +4,6 @@
 package e2e_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -36,18 +35,9 @@ func startDistribution(t *testing.T) string {
 	config := fmt.Sprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), host)
 	os.WriteFile(filepath.Join(dir, "config.yml"), []byte(config), 0o644)
 	cmd := exec.Command(bin, "serve", filepath.Join(dir, "config.yml"))
-	var logs bytes.Buffer // access logs: shown only when the test fails
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("distribution registry log:\n%s", logs.String())
-		}
-	})
+	logs := new(syncBuffer) // access logs: shown only when the test fails
+	cmd.Stdout, cmd.Stderr = logs, logs
+	startServer(t, cmd, "distribution registry", logs)
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if resp, err := http.Get("http://" + host + "/v2/"); err == nil {
 			resp.Body.Close()
