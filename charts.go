@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -19,6 +20,7 @@ import (
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/airlock-dev/airlock/internal/yamlfile"
 	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
 )
@@ -101,8 +103,9 @@ func (h *Handle) chart(ctx context.Context, layer ocispec.Descriptor) (chartArti
 		return chartArtifact{}, verify.Fail(verify.ReasonMalformedPackage, "Chart.yaml: %v", err)
 	}
 	var m struct{ Name, Version, Description string }
-	if err := json.Unmarshal(config, &m); err != nil || m.Name == "" || m.Version == "" || strings.ContainsAny(m.Name, `/\`) {
-		return chartArtifact{}, verify.Fail(verify.ReasonMalformedPackage, "Chart.yaml: expected a name and a version, found %q %q", m.Name, m.Version)
+	if err := json.Unmarshal(config, &m); err != nil || !chartName.MatchString(m.Name) || !chartTag.MatchString(strings.ReplaceAll(m.Version, "+", "_")) {
+		return chartArtifact{}, verify.Fail(verify.ReasonMalformedPackage,
+			"Chart.yaml: expected a name that is one repository path element and a version that is an OCI tag, found %q %q", m.Name, m.Version)
 	}
 	c := chartArtifact{name: m.Name, version: m.Version, layer: ocispec.Descriptor{MediaType: spec.MediaTypeChart, Digest: layer.Digest, Size: layer.Size},
 		blobs: map[digest.Digest][]byte{}}
@@ -147,9 +150,21 @@ func chartYAML(r io.Reader) ([]byte, error) {
 	}
 }
 
-// yamlToJSON converts YAML from a package to JSON, turning the parser's
-// panics on hostile input (ADR 5) into errors.
+// chartName and chartTag are what a chart's name and version must be to
+// name it in a registry (PREFIX/charts/NAME:VERSION): one repository path
+// element (lower case, as Helm's own names are), and an OCI tag.
+var (
+	chartName = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
+	chartTag  = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+)
+
+// yamlToJSON converts YAML from a package to JSON. Its shape is checked
+// first (no aliases, which decoding would expand exponentially; bounded
+// depth), and the parser's panics on hostile input (ADR 5) become errors.
 func yamlToJSON(data []byte) (out []byte, err error) {
+	if err := yamlfile.CheckShape(data, yamlfile.Shape{MaxDepth: 32, NoAliases: true}); err != nil {
+		return nil, err
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, fmt.Errorf("the YAML parser failed: %v", r)

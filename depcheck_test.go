@@ -25,7 +25,7 @@ var allowed = map[string][]string{
 	"internal/graph":    {"spec"},
 	"definition":        {"internal/yamlfile", "policy"},
 	"archive":           {"spec", "internal/graph", "internal/limited"},
-	"kube":              {},
+	"kube":              {"internal/yamlfile"},
 	"serve":             {},
 	"policy":            {"internal/limited", "internal/yamlfile"},
 	"attest":            {},

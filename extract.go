@@ -10,7 +10,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -97,6 +96,9 @@ type ChartImages struct {
 // nothing is written.
 func Extract(ctx context.Context, target, dir string, opts ExtractOptions) (*ExtractResult, error) {
 	out := &ExtractResult{Dir: dir, Files: []ExtractedFile{}, Charts: []ChartImages{}}
+	if opts.InstallTargets && opts.InsecureSkipVerify {
+		return out, errTargetsUnverified
+	}
 	if err := checkEmpty(dir); err != nil {
 		return out, err
 	}
@@ -125,22 +127,35 @@ func Extract(ctx context.Context, target, dir string, opts ExtractOptions) (*Ext
 // regular files and folders are made. On any failure nothing is left.
 func (h *Handle) Extract(ctx context.Context, dir string, opts FilesOptions) (*ExtractResult, error) {
 	res := &ExtractResult{Verification: h.res, Dir: dir, Files: []ExtractedFile{}, Charts: []ChartImages{}}
-	if err := checkEmpty(dir); err != nil {
+	if opts.InstallTargets && !h.verified {
+		return res, errTargetsUnverified
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
 		return res, err
 	}
+	if err := checkEmpty(abs); err != nil {
+		return res, err
+	}
+	existed := exists(abs)
 	plan, err := h.plan(ctx, opts)
 	if err != nil {
 		return res, h.fail(err, "extract")
 	}
-	targets, err := plan.checkTargets(opts)
+	targets, err := plan.checkTargets(abs, opts)
 	if err != nil {
 		return res, err
 	}
-	made, err := makeParents(dir)
+	made, err := makeParents(abs)
 	if err != nil {
 		return res, err
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), "."+filepath.Base(dir)+".tmp-*")
+	// The temporary folder is beside an absent dir, or inside an empty one
+	// (which stays, as a mount point or a shell's working folder must).
+	tmp, err := os.MkdirTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".tmp-*")
+	if existed {
+		tmp, err = os.MkdirTemp(abs, ".airlock-extract-*")
+	}
 	if err != nil {
 		return res, err
 	}
@@ -154,7 +169,7 @@ func (h *Handle) Extract(ctx context.Context, dir string, opts FilesOptions) (*E
 	if err := w.writeAll(ctx, plan, res); err != nil {
 		return res, h.fail(err, "extract")
 	}
-	if err := commit(tmp, dir, targets, res); err != nil {
+	if err := commit(tmp, abs, existed, targets, res); err != nil {
 		return res, err
 	}
 	res.done = true
@@ -164,6 +179,10 @@ func (h *Handle) Extract(ctx context.Context, dir string, opts FilesOptions) (*E
 	}
 	return res, nil
 }
+
+// errTargetsUnverified refuses to install targets, absolute paths the
+// package names, from a package whose signature was not verified.
+var errTargetsUnverified = errors.New("targets are installed only from a verified package: --install-targets cannot be used with --insecure")
 
 // makeParents makes dir's missing parent folders and returns the topmost it
 // made ("" when all were there), for a failure to remove.
@@ -281,27 +300,41 @@ func (h *Handle) componentItems(ctx context.Context, desc ocispec.Descriptor) ([
 	return out, name, nil
 }
 
-// checkPaths refuses two items at one path, or one inside another.
+// checkPaths refuses two components of one name, two items at one path,
+// and a path that another needs as a folder (images.yaml included, when
+// it is written).
 func (p *extractPlan) checkPaths(withImages bool) error {
-	paths := map[string]bool{}
-	for _, it := range p.items {
-		paths[it.rel] = true
+	comps := map[string]bool{}
+	for _, c := range p.comps {
+		if comps[c] {
+			return verify.Fail(verify.ReasonMalformedPackage, "two components are named %q", c)
+		}
+		comps[c] = true
 	}
-	if withImages {
-		for _, c := range p.comps {
-			if paths[c+"/images.yaml"] {
-				return verify.Fail(verify.ReasonMalformedPackage, "component %s has a file images.yaml, where extract writes the image map", c)
+	files, folders := map[string]bool{}, map[string]bool{}
+	add := func(rel string) error {
+		if files[rel] || folders[rel] {
+			return verify.Fail(verify.ReasonMalformedPackage, "%q is written twice, or is both a file and a folder", rel)
+		}
+		for d := path.Dir(rel); d != "."; d = path.Dir(d) {
+			if files[d] {
+				return verify.Fail(verify.ReasonMalformedPackage, "%q is both a file and the folder of %q", d, rel)
 			}
+			folders[d] = true
+		}
+		files[rel] = true
+		return nil
+	}
+	for _, it := range p.items {
+		if err := add(it.rel); err != nil {
+			return err
 		}
 	}
-	sorted := make([]string, 0, len(paths))
-	for _, it := range p.items {
-		sorted = append(sorted, it.rel)
-	}
-	sort.Strings(sorted)
-	for i := 1; i < len(sorted); i++ {
-		if sorted[i] == sorted[i-1] || strings.HasPrefix(sorted[i], sorted[i-1]+"/") {
-			return verify.Fail(verify.ReasonMalformedPackage, "%q and %q collide", sorted[i-1], sorted[i])
+	for _, c := range p.comps {
+		if withImages && len(p.byComp[c]) > 0 {
+			if err := add(c + "/images.yaml"); err != nil {
+				return fmt.Errorf("%w (extract writes the component's image map there)", err)
+			}
 		}
 	}
 	return nil

@@ -20,7 +20,6 @@ import (
 	"github.com/airlock-dev/airlock"
 	"github.com/airlock-dev/airlock/airlocktest"
 	"github.com/airlock-dev/airlock/policy"
-	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
 )
 
@@ -200,28 +199,7 @@ func TestExtractFailuresWriteNothing(t *testing.T) {
 
 // retitled copies the archive with its first file layer's title changed
 // (unsigned: extracts run with InsecureSkipVerify).
-func retitled(t *testing.T, path, title string) string {
-	t.Helper()
-	l := readLayout(t, path)
-	rootDesc, root := l.root(t)
-	comp := root.Manifests[0]
-	var m ocispec.Manifest
-	json.Unmarshal(l.blobs[comp.Digest], &m)
-	m.Layers[0].Annotations[spec.AnnotationTitle] = title
-	data, _ := json.Marshal(m)
-	delete(l.blobs, comp.Digest)
-	newComp := l.add(comp.MediaType, data)
-	newComp.ArtifactType, newComp.Annotations = comp.ArtifactType, comp.Annotations
-	root.Manifests[0] = newComp
-	rootData, _ := json.Marshal(root)
-	delete(l.blobs, rootDesc.Digest)
-	newRoot := l.add(rootDesc.MediaType, rootData)
-	newRoot.ArtifactType = spec.ArtifactTypePackage
-	l.index.Manifests = []ocispec.Descriptor{newRoot} // its old referrers are about the old root
-	out := filepath.Join(t.TempDir(), "retitled.tar")
-	l.write(t, out)
-	return out
-}
+func retitled(t *testing.T, path, title string) string { return retitleAll(t, path, title) }
 
 // linked copies the archive with its first file's blob stored as a
 // symbolic link to to.

@@ -135,21 +135,25 @@ func (h *Handle) served(ctx context.Context) (*served, error) {
 	s := &served{h: h, tags: map[string]map[string]ocispec.Descriptor{}, referrers: map[digest.Digest][]ocispec.Descriptor{},
 		extra: map[digest.Digest]ocispec.Descriptor{}, data: map[digest.Digest][]byte{}}
 	name := h.pkg.Info().Name
-	s.tag(name, h.pkg.Info().Version, h.pkg.root)
+	_ = s.tag(name, h.pkg.Info().Version, h.pkg.root) // the first tag
 	repoOf := map[digest.Digest]string{h.pkg.root.Digest: name}
 	for _, img := range h.pkg.Images() {
 		dst, tag, err := destination(orasregistry.Reference{}, img.Annotations[spec.AnnotationImageRef])
 		if err != nil {
 			return nil, err
 		}
-		s.tag(dst.Repository, tag, plain(img))
+		if err := s.tag(dst.Repository, tag, plain(img)); err != nil {
+			return nil, err
+		}
 		repoOf[img.Digest] = dst.Repository
 	}
 	for _, r := range h.carried {
 		if r.tag == "" {
 			s.referrers[r.subject] = append(s.referrers[r.subject], r.desc)
 		} else if repo, ok := repoOf[r.subject]; ok {
-			s.tag(repo, r.tag, r.desc)
+			if err := s.tag(repo, r.tag, r.desc); err != nil {
+				return nil, err
+			}
 		}
 	}
 	charts, err := h.charts(ctx)
@@ -157,7 +161,9 @@ func (h *Handle) served(ctx context.Context) (*served, error) {
 		return nil, err
 	}
 	for _, c := range charts {
-		s.tag("charts/"+c.name, c.tag(), c.manifest)
+		if err := s.tag("charts/"+c.name, c.tag(), c.manifest); err != nil {
+			return nil, err
+		}
 		for d, b := range c.blobs {
 			s.data[d] = b
 			s.extra[d] = ocispec.Descriptor{MediaType: "application/octet-stream", Digest: d, Size: int64(len(b))}
@@ -167,14 +173,21 @@ func (h *Handle) served(ctx context.Context) (*served, error) {
 	return s, nil
 }
 
-// tag names desc by tag in repo ("" only makes the repository exist).
-func (s *served) tag(repo, tag string, desc ocispec.Descriptor) {
+// tag names desc by tag in repo ("" only makes the repository exist). A
+// tag that would name two contents is refused: the package holds two things
+// for one place (two images whose references differ only in their
+// registry, or an image where the package or a chart is served).
+func (s *served) tag(repo, tag string, desc ocispec.Descriptor) error {
 	if s.tags[repo] == nil {
 		s.tags[repo] = map[string]ocispec.Descriptor{}
+	}
+	if prev, ok := s.tags[repo][tag]; ok && prev.Digest != desc.Digest {
+		return fmt.Errorf("%s:%s would name both %s and %s: the package holds two things for one place; nothing is served", repo, tag, prev.Digest, desc.Digest)
 	}
 	if tag != "" {
 		s.tags[repo][tag] = desc
 	}
+	return nil
 }
 
 func (s *served) Repositories() []string {

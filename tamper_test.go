@@ -98,6 +98,17 @@ func (l *layout) add(mediaType string, data []byte) ocispec.Descriptor {
 	return d
 }
 
+// replaceRoot stores root as the package root in place of old, which it
+// drops with its referrers (they are about the old root).
+func (l *layout) replaceRoot(t *testing.T, old ocispec.Descriptor, root ocispec.Index) {
+	t.Helper()
+	data, _ := json.Marshal(root)
+	delete(l.blobs, old.Digest)
+	newRoot := l.add(old.MediaType, data)
+	newRoot.ArtifactType = spec.ArtifactTypePackage
+	l.index.Manifests = []ocispec.Descriptor{newRoot}
+}
+
 // root returns the package root's index.json entry and content.
 func (l *layout) root(t *testing.T) (ocispec.Descriptor, ocispec.Index) {
 	t.Helper()

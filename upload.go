@@ -92,6 +92,9 @@ func transfer(ctx context.Context, src content.Fetcher, uploads []*upload, opts 
 	if n <= 0 {
 		n = 4
 	}
+	if err := checkTags(uploads); err != nil {
+		return err
+	}
 	eg, gctx := errgroup.WithContext(ctx)
 	eg.SetLimit(n)
 	for _, u := range uploads {
@@ -148,6 +151,24 @@ func pushManifest(ctx context.Context, src content.Fetcher, repo *remote.Reposit
 	}
 	if err := repo.Push(ctx, d, bytes.NewReader(data)); err != nil {
 		return fmt.Errorf("upload manifest %s: %w", d.Digest, err)
+	}
+	return nil
+}
+
+// checkTags refuses, before anything is uploaded, a tag that would name two
+// different contents in one repository (two images whose references differ
+// only in their registry, or a chart and an image at one place): the last
+// pushed would silently win.
+func checkTags(uploads []*upload) error {
+	for _, u := range uploads {
+		tagged := map[string]digest.Digest{}
+		for _, t := range u.tags {
+			if prev, ok := tagged[t.tag]; ok && prev != t.desc.Digest {
+				return fmt.Errorf("%s:%s would name both %s and %s: the package holds two things for one place; nothing was pushed",
+					u.repo.Reference.Registry+"/"+u.repo.Reference.Repository, t.tag, prev, t.desc.Digest)
+			}
+			tagged[t.tag] = t.desc.Digest
+		}
 	}
 	return nil
 }

@@ -13,6 +13,8 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -27,8 +29,10 @@ import (
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote"
 	orasauth "oras.land/oras-go/v2/registry/remote/auth"
+	"oras.land/oras-go/v2/registry/remote/errcode"
 
 	"github.com/airlock-dev/airlock/sign"
 	"github.com/airlock-dev/airlock/spec"
@@ -204,6 +208,24 @@ func Resolve(t testing.TB, host, repo, reference string) ocispec.Descriptor {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// Tags lists the tags of host/repo: none for a repository the registry
+// does not know.
+func Tags(t testing.TB, host, repo string) []string {
+	t.Helper()
+	var tags []string
+	err := repository(t, host, repo).Tags(context.Background(), "", func(page []string) error {
+		tags = append(tags, page...)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errdef.ErrNotFound) {
+		var re *errcode.ErrorResponse
+		if !errors.As(err, &re) || re.StatusCode != http.StatusNotFound {
+			t.Fatal(err)
+		}
+	}
+	return tags
 }
 
 // NewTLSRegistry is [NewRegistry] over HTTPS with a certificate of a test CA

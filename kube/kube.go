@@ -4,9 +4,9 @@
 // Package kube reads Kubernetes manifests the way airlock uses them inside
 // an air gap: it finds the image references of the pod specs in a
 // manifest (one or more YAML or JSON documents) and rewrites those a caller
-// maps elsewhere, leaving every other document, field, comment and quote as
-// it was written (goccy/go-yaml's syntax tree, edited in place; a comment's
-// spacing may change). It does no I/O.
+// maps elsewhere, changing only the bytes of those values: every other
+// byte (documents, fields, comments, quotes, spacing) stays as written. It
+// does no I/O.
 //
 // A pod spec is found where Kubernetes puts one: a Pod's spec, a
 // PodTemplate's template, the spec.template of a Deployment, StatefulSet,
@@ -16,13 +16,19 @@
 package kube
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+
+	"github.com/airlock-dev/airlock/internal/yamlfile"
 )
 
 // MaxSize bounds a manifest this package parses: 16 MiB, far more than any
@@ -63,41 +69,101 @@ var podSpecs = map[string][]string{
 var containerLists = []string{"containers", "initContainers", "ephemeralContainers"}
 
 // RewriteImages finds every pod-spec image reference in data and replaces
-// those for which rewrite returns true with the value it returns. It
-// returns the manifest (data itself, byte for byte, when nothing was
-// rewritten) and every reference found, in the order of the manifest.
+// those for which rewrite returns true with the value it returns. Only the
+// bytes of each replaced value change (its quotes kept); every other byte of
+// the manifest stays as it was. It returns the manifest (data itself when
+// nothing was rewritten) and every reference found, in the order of the
+// manifest. A reference that cannot be replaced alone (an anchor or alias,
+// escapes, several lines), or a replacement that is not a plain image
+// reference, is an error: nothing is rewritten rather than something else.
 func RewriteImages(data []byte, rewrite func(ref string) (string, bool)) (out []byte, images []Image, err error) {
 	if len(data) > MaxSize {
 		return nil, nil, fmt.Errorf("%w: %d bytes, more than the %d allowed", ErrInvalid, len(data), MaxSize)
+	}
+	if err := yamlfile.CheckShape(data, yamlfile.Shape{MaxDepth: yamlfile.MaxDepth}); err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	defer func() {
 		if r := recover(); r != nil { // go-yaml panics on some hostile input (ADR 5)
 			out, images, err = nil, nil, fmt.Errorf("%w: the YAML parser failed: %v", ErrInvalid, r)
 		}
 	}()
-	f, err := parser.ParseBytes(data, parser.ParseComments)
+	tokens := lexer.Tokenize(string(data))
+	f, err := parser.Parse(tokens, parser.ParseComments)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	changed := false
+	edits := map[*token.Token]string{}
 	for _, doc := range f.Docs {
-		refs := imageNodes(doc.Body, 0)
+		refs, err := imageNodes(doc.Body, 0)
+		if err != nil {
+			return nil, nil, err
+		}
 		sort.SliceStable(refs, func(i, j int) bool { return refs[i].image.Line < refs[j].image.Line })
 		for _, ref := range refs {
 			img := ref.image
 			if rewrite != nil {
 				if to, ok := rewrite(img.Ref); ok && to != img.Ref {
-					ref.node.Value, ref.node.Token.Value = to, to
-					img.NewRef, changed = to, true
+					if !plainRef.MatchString(to) {
+						return nil, nil, fmt.Errorf("line %d: expected a plain image reference to write, found %q", img.Line, to)
+					}
+					edits[ref.node.Token], img.NewRef = to, to
 				}
 			}
 			images = append(images, img)
 		}
 	}
-	if !changed {
+	if len(edits) == 0 {
 		return data, images, nil
 	}
-	return []byte(f.String()), images, nil
+	out, err = splice(data, tokens, edits)
+	return out, images, err
+}
+
+// plainRef is what a replacement may hold: an image reference, which YAML
+// reads alike plain, single- or double-quoted.
+var plainRef = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$`)
+
+// splice replaces the value of each edited token in data. The lexer's
+// tokens are walked in order with a cursor into data, each token's source
+// text matched where the cursor is (whitespace the lexer dropped skipped),
+// so each edited value is found at its exact bytes; if the source does not
+// match the tokens, nothing is rewritten.
+func splice(data []byte, tokens token.Tokens, edits map[*token.Token]string) ([]byte, error) {
+	var out bytes.Buffer
+	src, cur, last := string(data), 0, 0
+	for _, tk := range tokens {
+		text := strings.TrimLeft(tk.Origin, " \t\r\n")
+		if !strings.HasPrefix(src[cur:], tk.Origin) {
+			cur += len(src[cur:]) - len(strings.TrimLeft(src[cur:], " \t\r\n"))
+			if !strings.HasPrefix(src[cur:], text) {
+				return nil, fmt.Errorf("%w: line %d: the manifest's text does not match its tokens: nothing was rewritten", ErrInvalid, tk.Position.Line)
+			}
+		} else {
+			cur += len(tk.Origin) - len(text)
+		}
+		to, ok := edits[tk]
+		if !ok {
+			cur += len(text)
+			continue
+		}
+		raw := strings.TrimRight(text, " \t\r\n")
+		quote := ""
+		switch raw {
+		case tk.Value:
+		case `"` + tk.Value + `"`:
+			quote = `"`
+		case `'` + tk.Value + `'`:
+			quote = `'`
+		default:
+			return nil, fmt.Errorf("%w: line %d: image %q is written with escapes or over several lines: airlock rewrites only a plain or quoted reference", ErrInvalid, tk.Position.Line, tk.Value)
+		}
+		out.WriteString(src[last:cur])
+		out.WriteString(quote + to + quote)
+		last, cur = cur+len(raw), cur+len(text)
+	}
+	out.WriteString(src[last:])
+	return out.Bytes(), nil
 }
 
 // found is an image reference's node and what it says.
@@ -110,49 +176,80 @@ type found struct {
 const maxNesting = 8
 
 // imageNodes lists the image references of the object in n (a List's
-// items, recursively).
-func imageNodes(n ast.Node, depth int) []found {
+// items, recursively). An alias or anchor where a pod spec's structure or an
+// image is expected is an error: rewriting through it would change other
+// fields, or miss an image.
+func imageNodes(n ast.Node, depth int) ([]found, error) {
 	obj := mapping(n)
 	if obj == nil || depth > maxNesting {
-		return nil
+		return nil, nil
 	}
 	kind := scalar(field(obj, "kind"))
 	if kind == "List" || strings.HasSuffix(kind, "List") {
 		var out []found
 		if items, ok := unwrap(field(obj, "items")).(*ast.SequenceNode); ok {
 			for _, item := range items.Values {
-				out = append(out, imageNodes(item, depth+1)...)
+				found, err := imageNodes(item, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, found...)
 			}
 		}
-		return out
+		return out, nil
 	}
 	path, ok := podSpecs[kind]
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	name := scalar(field(mapping(field(obj, "metadata")), "name"))
 	spec := obj
 	for _, key := range path {
-		if spec = mapping(field(spec, key)); spec == nil {
-			return nil
+		v := field(spec, key)
+		if err := notAliased(v, kind, name, key); err != nil {
+			return nil, err
+		}
+		if spec = mapping(v); spec == nil {
+			return nil, nil
 		}
 	}
 	var out []found
 	for _, list := range containerLists {
-		seq, ok := unwrap(field(spec, list)).(*ast.SequenceNode)
+		v := field(spec, list)
+		if err := notAliased(v, kind, name, list); err != nil {
+			return nil, err
+		}
+		seq, ok := unwrap(v).(*ast.SequenceNode)
 		if !ok {
 			continue
 		}
 		for _, c := range seq.Values {
 			cm := mapping(c)
-			s, ok := unwrap(field(cm, "image")).(*ast.StringNode)
+			v := field(cm, "image")
+			if err := notAliased(c, kind, name, list); err != nil {
+				return nil, err
+			}
+			if err := notAliased(v, kind, name, "image"); err != nil {
+				return nil, err
+			}
+			s, ok := unwrap(v).(*ast.StringNode)
 			if !ok {
 				continue
 			}
 			out = append(out, found{s, Image{Ref: s.Value, Kind: kind, Name: name, Container: scalar(field(cm, "name")), Line: s.GetToken().Position.Line}})
 		}
 	}
-	return out
+	return out, nil
+}
+
+// notAliased refuses an alias, or an anchor others may alias, where images
+// are looked for.
+func notAliased(n ast.Node, kind, name, key string) error {
+	switch n.(type) {
+	case *ast.AliasNode, *ast.AnchorNode:
+		return fmt.Errorf("%w: %s/%s: %s is a YAML anchor or alias: airlock rewrites images only where they are written out", ErrInvalid, kind, name, key)
+	}
+	return nil
 }
 
 // unwrap looks through anchors and tags to the value.

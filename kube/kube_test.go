@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/airlock-dev/airlock/kube"
 )
@@ -117,19 +118,105 @@ func TestRewriteKeepsUntouchedManifests(t *testing.T) {
 	}
 }
 
+// The rewrite changes the bytes of the image values and nothing else,
+// whatever else the manifest holds: block scalars that keep their trailing
+// lines, comments between a key and its value, explicit keys, CRLF line
+// ends, flow mappings on one line, JSON.
+func TestRewriteChangesOnlyTheImages(t *testing.T) {
+	const from, to = "ghcr.io/org/app:1.2", "registry.internal/m/org/app:1.2@sha256:00"
+	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: web\n    image: ghcr.io/org/app:1.2   # keep\n"
+	for name, in := range map[string]string{
+		"keep chomping":           pod + "---\nkind: ConfigMap\ndata:\n  script: |+\n    echo hi\n\n\n",
+		"comment before value":    pod + "---\nkind: ConfigMap\ndata:\n  mode: # the mode\n    strict\n  other: x\n",
+		"explicit key":            pod + "---\nkind: ConfigMap\ndata:\n  ? key\n  : value\n",
+		"crlf":                    strings.ReplaceAll(pod, "\n", "\r\n") + "---\r\nkind: ConfigMap\r\n",
+		"flow, several on a line": "kind: Pod\nmetadata: {name: ünï}\nspec: {containers: [{name: a, image: 'ghcr.io/org/app:1.2'}, {name: b, image: \"ghcr.io/org/app:1.2\"}]}\n",
+		"json":                    `{"kind": "Pod", "spec": {"containers": [{"name": "a", "image": "ghcr.io/org/app:1.2"}]}}`,
+		"no final newline":        strings.TrimSuffix(pod, "   # keep\n"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, images, err := kube.RewriteImages([]byte(in), func(ref string) (string, bool) { return to, ref == from })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := strings.ReplaceAll(in, from, to); string(out) != want || len(images) == 0 {
+				t.Fatalf("expected only the images changed (%d found):\n%q\ngot:\n%q", len(images), want, out)
+			}
+		})
+	}
+}
+
+// What cannot be rewritten alone is refused, not rewritten around: an
+// anchored image (its aliases would change too), an aliased one (it would
+// be missed), one written with escapes, and a replacement that is not an
+// image reference.
+func TestRewriteRefuses(t *testing.T) {
+	for name, c := range map[string]struct{ in, to, why string }{
+		"anchored image":  {"kind: Pod\nspec:\n  containers:\n  - image: &img ghcr.io/org/app:1.2\n    env: [{name: UP, value: *img}]\n", "r/app:1", "anchor or alias"},
+		"aliased image":   {"kind: Pod\nmetadata:\n  annotations:\n    up: &img ghcr.io/org/app:1.2\nspec:\n  containers:\n  - image: *img\n", "r/app:1", "anchor or alias"},
+		"aliased spec":    {"kind: Deployment\nx: &t {spec: {containers: [{image: ghcr.io/org/app:1.2}]}}\nspec:\n  template: *t\n", "r/app:1", "anchor or alias"},
+		"escapes":         {`{"kind": "Pod", "spec": {"containers": [{"image": "ghcr.io\/org/app:1.2"}]}}`, "r/app:1", "escapes"},
+		"not a reference": {"kind: Pod\nspec: {containers: [{image: ghcr.io/org/app:1.2}]}\n", "r/app:1\nkind: Secret", "plain image reference"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, _, err := kube.RewriteImages([]byte(c.in), func(string) (string, bool) { return c.to, true })
+			if err == nil || !strings.Contains(err.Error(), c.why) {
+				t.Fatalf("expected a refusal for %q, got %v:\n%s", c.why, err, out)
+			}
+		})
+	}
+}
+
+// A manifest nested deeper than any real one is refused before the
+// parser, whose time grows much faster than the input, sees it.
+func TestRewriteRefusesDeepNesting(t *testing.T) {
+	n := 100000
+	in := "kind: ConfigMap\ndata: " + strings.Repeat("[", n) + strings.Repeat("]", n) + "\n"
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := kube.RewriteImages([]byte(in), func(string) (string, bool) { return "", false })
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, kube.ErrInvalid) {
+			t.Fatalf("expected ErrInvalid, got %v", err)
+		}
+	case <-time.After(20 * time.Second): // seconds where it took the parser minutes
+		t.Fatal("RewriteImages is still parsing a deeply nested manifest")
+	}
+}
+
 // FuzzRewriteImages feeds hostile manifests: the rewrite must not panic,
-// and must replace only what it reports.
+// and must change exactly the values it reports, nothing else.
 func FuzzRewriteImages(f *testing.F) {
 	f.Add([]byte(workloads))
 	f.Add([]byte("kind: Pod\nspec: {containers: [{image: &a x}], initContainers: [{image: *a}]}"))
 	f.Add([]byte(`{"kind":"Deployment","spec":{"template":{"spec":{"containers":[{"image":"x"}]}}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		out, images, err := kube.RewriteImages(data, func(ref string) (string, bool) { return "REWRITTEN", true })
+		const to = "REWRITTEN/x:1"
+		out, images, err := kube.RewriteImages(data, func(ref string) (string, bool) { return to, true })
 		if err != nil {
 			return
 		}
-		if len(images) == 0 && string(out) != string(data) {
-			t.Fatalf("nothing found, yet the manifest changed")
+		grown := 0
+		for _, img := range images {
+			if img.NewRef != "" {
+				grown += len(to) - len(img.Ref)
+			}
+		}
+		if len(out)-len(data) != grown || strings.Count(string(out), to)-strings.Count(string(data), to) < countNew(images) {
+			t.Fatalf("the rewrite changed more than the %d images it reports:\n%q\n%q", len(images), data, out)
 		}
 	})
+}
+
+func countNew(images []kube.Image) int {
+	n := 0
+	for _, img := range images {
+		if img.NewRef != "" {
+			n++
+		}
+	}
+	return n
 }

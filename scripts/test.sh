@@ -60,3 +60,4 @@ fuzz FuzzVerify .
 fuzz FuzzSafePath .
 fuzz FuzzRewriteImages ./kube
 fuzz FuzzHandler ./serve
+fuzz FuzzCheckShape ./internal/yamlfile

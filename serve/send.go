@@ -4,6 +4,7 @@
 package serve
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -102,10 +103,14 @@ func byteRange(header string, size int64) (int64, int64, bool) {
 	}
 	last := size - 1
 	if b != "" {
-		if last, err = strconv.ParseInt(b, 10, 64); err != nil || last < first {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if errors.Is(err, strconv.ErrRange) && n > 0 {
+			n, err = size-1, nil // past any size: to the end, as RFC 9110 says
+		}
+		if err != nil || n < first {
 			return 0, 0, false
 		}
-		last = min(last, size-1)
+		last = min(n, size-1)
 	}
 	return first, last, true
 }

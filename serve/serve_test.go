@@ -108,6 +108,8 @@ func TestByteRange(t *testing.T) {
 		{"bytes=2-5", 10, 2, 5, true},
 		{"bytes=2-", 10, 2, 9, true},
 		{"bytes=2-100", 10, 2, 9, true},
+		{"bytes=2-99999999999999999999999", 10, 2, 9, true},
+		{"bytes=2--1", 10, 0, 0, false},
 		{"bytes=-3", 10, 7, 9, true},
 		{"bytes=-30", 10, 0, 9, true},
 		{"bytes=10-", 10, 0, 0, false},

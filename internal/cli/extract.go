@@ -31,11 +31,11 @@ func newExtract() *cobra.Command {
 			"written is a byte that was verified, read once; DIR must be absent or empty and appears only when\n" +
 			"everything was written. With --registry (where `airlock mirror` put the images) every image\n" +
 			"reference in the Kubernetes manifests that names an image the package carries is rewritten to\n" +
-			"its mirrored location, pinned by digest (comments and quotes kept; a comment's spacing may change),\n" +
+			"its mirrored location, pinned by digest (only those values change: every other byte stays),\n" +
 			"and COMPONENT/images.yaml maps them for kustomize and Helm; charts are left as they were signed.",
 		Example: "  airlock extract app.tar -o app/ --key team.pub --insecure-ignore-tlog\n" +
 			"  airlock extract app.tar -o app/ --key team.pub --registry oci://registry.internal:5000/mirror\n" +
-			"  airlock extract app.tar -o app/ --key team.pub --install-targets   # also write files to their targets",
+			"  airlock extract app.tar -o app/ --key team.pub --install-targets   # also write files to their targets (verified only)",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return e.run(cmd, args[0]) },
 	}

@@ -32,3 +32,48 @@ func TestDecodeAndLocate(t *testing.T) {
 		t.Fatalf("locate: %v", err)
 	}
 }
+
+func TestCheckShape(t *testing.T) {
+	deep := func(n int) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			b.WriteString(strings.Repeat("  ", i) + "k:\n")
+		}
+		return b.String()
+	}
+	laughs := "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n"
+	for _, c := range []struct {
+		name string
+		data string
+		s    yamlfile.Shape
+		ok   bool
+	}{
+		{"manifest", "apiVersion: v1\nkind: List\nitems:\n- kind: Pod\n  spec:\n    containers: [{name: a, image: b}]\n", yamlfile.Shape{MaxDepth: 8}, true},
+		{"block within", deep(10), yamlfile.Shape{MaxDepth: 10}, true},
+		{"block too deep", deep(11), yamlfile.Shape{MaxDepth: 10}, false},
+		{"flow within", "a: " + strings.Repeat("[", 9) + strings.Repeat("]", 9) + "\n", yamlfile.Shape{MaxDepth: 10}, true},
+		{"flow too deep", "a: " + strings.Repeat("[", 10) + strings.Repeat("]", 10) + "\n", yamlfile.Shape{MaxDepth: 10}, false},
+		{"entries on one line", "a:\n" + strings.Repeat("- ", 12) + "x\n", yamlfile.Shape{MaxDepth: 10}, false},
+		{"documents each start again", strings.Repeat(deep(6)+"---\n", 5), yamlfile.Shape{MaxDepth: 6}, true},
+		{"block scalar text is not structure", "a: |\n" + strings.Repeat("  [[[[[[[[[[[[\n", 3), yamlfile.Shape{MaxDepth: 3}, true},
+		{"aliases allowed", laughs, yamlfile.Shape{MaxDepth: 10}, true},
+		{"aliases refused", laughs, yamlfile.Shape{MaxDepth: 10, NoAliases: true}, false},
+	} {
+		if err := yamlfile.CheckShape([]byte(c.data), c.s); (err == nil) != c.ok {
+			t.Errorf("%s: CheckShape = %v, want ok=%v", c.name, err, c.ok)
+		}
+	}
+}
+
+// FuzzCheckShape: whatever the input, CheckShape answers without panicking,
+// and what it accepts at depth 20 parses in bounded time.
+func FuzzCheckShape(f *testing.F) {
+	f.Add([]byte("a:\n  b: [1, {c: d}]\n- x\n"))
+	f.Add([]byte("a: &a [x]\nb: *a\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if yamlfile.CheckShape(data, yamlfile.Shape{MaxDepth: 20, NoAliases: true}) == nil {
+			var v any
+			yamlfile.Decode("fuzz.yaml", data, &v, errors.New("invalid"))
+		}
+	})
+}
