@@ -79,6 +79,13 @@ func (p *Package) Verify(ctx context.Context, opts VerifyOptions) (*Handle, erro
 	if err := opts.validate(); err != nil {
 		return h, err
 	}
+	h.policy = &opts.Policy
+	canonical, err := opts.Policy.Canonical()
+	if err != nil {
+		return h, err
+	}
+	pd, _ := opts.Policy.Digest()
+	h.res.Policy = &verify.PolicyInfo{Digest: pd.String(), Canonical: canonical}
 	v, err := verifier(opts.Trust)
 	if err != nil {
 		return h, err

@@ -19,6 +19,7 @@ import (
 
 	"github.com/airlock-dev/airlock/archive"
 	"github.com/airlock-dev/airlock/internal/graph"
+	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
 )
@@ -47,6 +48,8 @@ type Handle struct {
 	byImage map[digest.Digest][]*referrer
 	// verified is false for a handle from [Package.CheckDigestsOnly].
 	verified bool
+	// policy is what it was verified under (nil: not verified).
+	policy *policy.Policy
 	// hashed says every blob in g has been checked.
 	hashed bool
 }
@@ -146,7 +149,7 @@ func (h *Handle) CheckBlobs(ctx context.Context, concurrency int, progress Progr
 	if err := eg.Wait(); err != nil {
 		return h.fail(classify(err), "blobs")
 	}
-	h.blobsChecked("every blob downloaded and hashed: sizes and digests match")
+	h.blobsChecked(blobsWritten)
 	return nil
 }
 
@@ -168,6 +171,10 @@ func (h *Handle) fail(err error, check string) error {
 type WriteOptions struct {
 	// Progress receives the progress of blobs read. Default: none.
 	Progress Progress
+	// Record, if set, adds the gate's signed verification summary to the
+	// archive as a referrer of the root, signed once every blob was
+	// written and checked. Default: none.
+	Record *RecordOptions
 }
 
 // WriteArchive writes the handle's content as a package archive at path:
@@ -176,18 +183,41 @@ type WriteOptions struct {
 // is renamed into place only when all of it was written and checked. On
 // any failure (or cancellation) nothing is left at path.
 func (h *Handle) WriteArchive(ctx context.Context, path string, opts WriteOptions) error {
+	src := withProgress(h, opts.Progress)
+	var rec *Record
 	err := archive.Atomic(path, func(f *os.File) error {
-		if err := archive.Write(ctx, f, withProgress(h, opts.Progress), h.Manifests()); err != nil {
-			return classify(err)
+		if opts.Record == nil {
+			if err := archive.Write(ctx, f, src, h.Manifests()); err != nil {
+				return classify(err)
+			}
+			return h.pkg.tagUnmoved(ctx)
 		}
-		return h.pkg.tagUnmoved(ctx)
+		err := archive.WriteFinished(ctx, f, src, h.Manifests(), func(ctx context.Context) ([]ocispec.Descriptor, content.Fetcher, error) {
+			if err := h.pkg.tagUnmoved(ctx); err != nil {
+				return nil, nil, err
+			}
+			h.blobsChecked(blobsWritten)
+			r, ref, extra, err := h.recordReferrer(ctx, h.pkg.resourceURI(), *opts.Record)
+			rec = r
+			return []ocispec.Descriptor{ref}, extra, err
+		})
+		return classify(err)
 	})
-	if err != nil {
+	switch {
+	case err != nil && rec != nil:
+		return h.fail(err, "record")
+	case err != nil:
 		return h.fail(err, "blobs")
 	}
-	h.blobsChecked("every blob downloaded and hashed: sizes and digests match")
+	h.blobsChecked(blobsWritten)
+	if rec != nil {
+		h.recorded(rec, path+" (a referrer of the root)")
+	}
 	return nil
 }
+
+// blobsWritten is the blobs check of a registry package read in full.
+const blobsWritten = "every blob downloaded and hashed: sizes and digests match"
 
 // tagUnmoved fails if the tag opened no longer names the root that was
 // read: what was written is then not what the tag names.

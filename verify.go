@@ -5,8 +5,11 @@ package airlock
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 
+	"github.com/airlock-dev/airlock/archive"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/trust"
 	"github.com/airlock-dev/airlock/verify"
@@ -29,6 +32,43 @@ func Verify(ctx context.Context, target string, opts VerifyOptions) (*verify.Res
 	return h.Result(), err
 }
 
+// VerifyAndRecord verifies the package at target as [Verify] does and,
+// only once that passed, signs a verification summary of it with the
+// gate's key and writes the Sigstore bundle to out (default for an
+// archive: ARCHIVE.vsa.sigstore.json beside it; an oci:// target needs
+// out). A verification that fails writes nothing.
+func VerifyAndRecord(ctx context.Context, target, out string, opts VerifyOptions, rec RecordOptions) (*verify.Result, error) {
+	if out == "" && registry.IsTarget(target) {
+		return newResult(target), fmt.Errorf("record the verification of %s: say where to write it (--record-out)", target)
+	}
+	if out == "" {
+		out = target + ".vsa.sigstore.json"
+	}
+	if rec.Key == nil {
+		return newResult(target), errors.New("record: expected the gate's key")
+	}
+	pkg, h, err := openChecked(ctx, target, opts, false)
+	if err != nil {
+		return h.Result(), err
+	}
+	defer pkg.Close()
+	if err := h.CheckBlobs(ctx, opts.Concurrency, nil); err != nil {
+		return h.Result(), err
+	}
+	r, err := h.Record(ctx, pkg.resourceURI(), rec)
+	if err == nil {
+		err = archive.Atomic(out, func(f *os.File) error {
+			_, err := f.Write(r.Bundle)
+			return err
+		})
+	}
+	if err != nil {
+		return h.Result(), h.fail(err, "record")
+	}
+	h.recorded(r, out)
+	return h.Result(), nil
+}
+
 // PullOptions tunes [Pull]. The zero value is not enough: the policy must
 // name a signer, unless InsecureSkipVerify is set.
 type PullOptions struct {
@@ -40,6 +80,10 @@ type PullOptions struct {
 	InsecureSkipVerify bool
 	// Progress receives transfer progress. Default: none.
 	Progress Progress
+	// Record, if set, adds the gate's signed verification summary to the
+	// archive, as a referrer of the root, once everything verified.
+	// Refused with InsecureSkipVerify. Default: none.
+	Record *RecordOptions
 }
 
 // Pull fetches the package at target (oci://REGISTRY/REPO:TAG or @DIGEST)
@@ -54,12 +98,15 @@ func Pull(ctx context.Context, target, output string, opts PullOptions) (*verify
 	if !registry.IsTarget(target) {
 		return newResult(target), fmt.Errorf("pull %s: expected an oci:// target", target)
 	}
+	if opts.Record != nil && opts.InsecureSkipVerify {
+		return newResult(target), errRecordInsecure
+	}
 	pkg, h, err := openChecked(ctx, target, opts.VerifyOptions, opts.InsecureSkipVerify)
 	if err != nil {
 		return h.Result(), err
 	}
 	defer pkg.Close()
-	err = h.WriteArchive(ctx, output, WriteOptions{Progress: opts.Progress})
+	err = h.WriteArchive(ctx, output, WriteOptions{Progress: opts.Progress, Record: opts.Record})
 	return h.Result(), err
 }
 

@@ -63,8 +63,69 @@ func Write(ctx context.Context, w io.Writer, src content.ReadOnlyStorage, manife
 	return tw.Close()
 }
 
+// Finish adds, once every blob of an archive was written, more manifests
+// (their blobs read from src) to the end of the archive.
+type Finish func(ctx context.Context) (manifests []ocispec.Descriptor, src content.Fetcher, err error)
+
+// WriteFinished is [Write] for content only known once everything else was
+// written and read (a record signed only after the blobs it vouches for
+// were checked): blobs first, then what finish returns and its blobs, and
+// index.json, listing manifests then finish's, last. Readers find entries
+// in any order; the archive is still complete only at its end.
+func WriteFinished(ctx context.Context, w io.Writer, src content.ReadOnlyStorage, manifests []ocispec.Descriptor, finish Finish) error {
+	blobs, err := collect(ctx, src, manifests)
+	if err != nil {
+		return err
+	}
+	tw := tar.NewWriter(w)
+	if err := writeFile(tw, ocispec.ImageLayoutFile, []byte(LayoutFile)); err != nil {
+		return err
+	}
+	if err := writeDirs(tw, blobs); err != nil {
+		return err
+	}
+	written := map[digest.Digest]bool{}
+	for _, d := range blobs {
+		if err := writeBlob(ctx, tw, src, d); err != nil {
+			return err
+		}
+		written[d.Digest] = true
+	}
+	more, moreSrc, err := finish(ctx)
+	if err != nil {
+		return err
+	}
+	extra, err := collect(ctx, moreSrc, more)
+	if err != nil {
+		return err
+	}
+	for _, d := range extra {
+		if written[d.Digest] {
+			continue
+		}
+		if d.Digest.Algorithm() != digest.SHA256 {
+			return fmt.Errorf("write archive: %s: only sha256 blobs can be added last", d.Digest)
+		}
+		if err := writeBlob(ctx, tw, moreSrc, d); err != nil {
+			return err
+		}
+	}
+	index, err := json.Marshal(ocispec.Index{
+		Versioned: specs.Versioned{SchemaVersion: 2},
+		MediaType: ocispec.MediaTypeImageIndex,
+		Manifests: append(append([]ocispec.Descriptor{}, manifests...), more...),
+	})
+	if err != nil {
+		return err
+	}
+	if err := writeFile(tw, ocispec.ImageIndexFile, index); err != nil {
+		return err
+	}
+	return tw.Close()
+}
+
 // collect lists the distinct blobs reachable from manifests, sorted by digest.
-func collect(ctx context.Context, src content.ReadOnlyStorage, manifests []ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+func collect(ctx context.Context, src content.Fetcher, manifests []ocispec.Descriptor) ([]ocispec.Descriptor, error) {
 	seen := map[digest.Digest]ocispec.Descriptor{}
 	var visit func(ocispec.Descriptor) error
 	visit = func(d ocispec.Descriptor) error {

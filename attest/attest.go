@@ -12,10 +12,7 @@ import (
 	"fmt"
 	"time"
 
-	intoto "github.com/in-toto/attestation/go/v1"
 	"github.com/opencontainers/go-digest"
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/types/known/structpb"
 )
 
 // Predicate types airlock writes.
@@ -66,30 +63,13 @@ type Build struct {
 // predicate type and predicate (a JSON object; nil means {}), serialised as
 // cosign serialises statements.
 func Statement(subject digest.Digest, predicateType string, predicate []byte) ([]byte, error) {
-	if err := subject.Validate(); err != nil {
-		return nil, fmt.Errorf("statement subject: %w", err)
-	}
 	if predicateType == "" {
 		return nil, fmt.Errorf("statement: expected a predicate type, found none")
 	}
-	pred := &structpb.Struct{}
-	if len(predicate) > 0 {
-		if err := protojson.Unmarshal(predicate, pred); err != nil {
-			return nil, fmt.Errorf("statement predicate: expected a JSON object: %w", err)
-		}
+	if len(predicate) == 0 {
+		predicate = []byte("{}")
 	}
-	st := &intoto.Statement{
-		Type: intoto.StatementTypeUri,
-		Subject: []*intoto.ResourceDescriptor{{
-			Digest: map[string]string{subject.Algorithm().String(): subject.Encoded()},
-		}},
-		PredicateType: predicateType,
-		Predicate:     pred,
-	}
-	if err := st.Validate(); err != nil {
-		return nil, fmt.Errorf("statement: %w", err)
-	}
-	return protojson.Marshal(st)
+	return statement(subject, "", predicateType, predicate)
 }
 
 // Parsed is the part of a statement a verifier reports.

@@ -103,3 +103,46 @@ attestations:
 		})
 	}
 }
+
+// The canonical form names what is enforced, whatever order or source it
+// came in, and changes with anything that changes what is enforced.
+func TestCanonical(t *testing.T) {
+	a, b := testKey(t), testKey(t)
+	id := &policy.Identity{Subject: policy.Match{Exact: "alice@example.com"}, Issuer: policy.Match{Regexp: "https://.*"}}
+	base := policy.Policy{Signers: []policy.Signer{{Name: "a.pub", PublicKey: a}, {Name: "b", Identity: id}},
+		Attestations: []policy.AttestationRule{{PredicateType: "https://slsa.dev/provenance/v1"}}}
+	reordered := policy.Policy{Signers: []policy.Signer{{Name: "renamed", Identity: id}, {Name: "other name", PublicKey: a}},
+		Attestations: base.Attestations}
+	d1, err := base.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d2, _ := reordered.Digest(); d1 != d2 {
+		t.Fatalf("the same policy in another order or with other names has another digest: %s, %s", d1, d2)
+	}
+	canonical, _ := base.Canonical()
+	if !strings.HasPrefix(string(canonical), `{"attestations":[{"predicateType":"https://slsa.dev/provenance/v1","signers":[`) {
+		t.Fatalf("expected sorted keys, found %s", canonical)
+	}
+	for name, changed := range map[string]policy.Policy{
+		"another key":      {Signers: []policy.Signer{{PublicKey: b}, {Identity: id}}, Attestations: base.Attestations},
+		"threshold":        {Signers: base.Signers, Threshold: 2, Attestations: base.Attestations},
+		"no attestation":   {Signers: base.Signers},
+		"tlog not checked": {Signers: base.Signers, Attestations: base.Attestations, InsecureIgnoreTlog: true},
+		"regexp as exact": {Signers: []policy.Signer{{PublicKey: a}, {Identity: &policy.Identity{Subject: id.Subject,
+			Issuer: policy.Match{Exact: "https://.*"}}}}, Attestations: base.Attestations},
+	} {
+		if d, _ := changed.Digest(); d == d1 {
+			t.Errorf("%s: the digest did not change", name)
+		}
+	}
+}
+
+func testKey(t *testing.T) *ecdsa.PublicKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &k.PublicKey
+}

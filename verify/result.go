@@ -3,6 +3,8 @@
 
 package verify
 
+import "encoding/json"
+
 // ResultAPIVersion versions the JSON form of [Result]. Fields are only ever
 // added within a version.
 const ResultAPIVersion = "airlock.dev/verify/v1alpha1"
@@ -29,6 +31,30 @@ type Result struct {
 	// Failure is set when Verified is false because the package is not
 	// trustworthy under the policy.
 	Failure *FailureInfo `json:"failure,omitempty"`
+	// Policy is the policy applied, in its canonical form, and that form's
+	// digest: what a verification record names.
+	Policy *PolicyInfo `json:"policy,omitempty"`
+	// Records are the signed verification summaries made of this
+	// verification (only once it passed).
+	Records []RecordInfo `json:"records,omitempty"`
+}
+
+// PolicyInfo is the policy a verification applied.
+type PolicyInfo struct {
+	// Digest is the sha256 of Canonical.
+	Digest string `json:"digest"`
+	// Canonical is the policy's canonical JSON form (RFC 8785).
+	Canonical json.RawMessage `json:"canonical"`
+}
+
+// RecordInfo is one signed verification summary.
+type RecordInfo struct {
+	// Subject is the digest of what it is about (a package root, an image).
+	Subject string `json:"subject"`
+	// Bundle is the digest of the Sigstore bundle holding it.
+	Bundle string `json:"bundle"`
+	// Location is where it was written: a file, or a referrer's reference.
+	Location string `json:"location"`
 }
 
 // PackageInfo names a package.
