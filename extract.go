@@ -185,12 +185,13 @@ func (h *Handle) Extract(ctx context.Context, dir string, opts FilesOptions) (*E
 var errTargetsUnverified = errors.New("targets are installed only from a verified package: --install-targets cannot be used with --insecure")
 
 // makeParents makes dir's missing parent folders and returns the topmost it
-// made ("" when all were there), for a failure to remove.
+// made ("" when all were there), for a failure to remove. Only what does
+// not exist at all is made (a link, even one that leads nowhere, is there).
 func makeParents(dir string) (string, error) {
 	parent := filepath.Dir(filepath.Clean(dir))
 	top := ""
-	for p := parent; ; p = filepath.Dir(p) {
-		if _, err := os.Stat(p); err == nil || p == filepath.Dir(p) {
+	for p := parent; p != filepath.Dir(p); p = filepath.Dir(p) {
+		if _, err := os.Lstat(p); !errors.Is(err, os.ErrNotExist) {
 			break
 		}
 		top = p
@@ -198,7 +199,11 @@ func makeParents(dir string) (string, error) {
 	if top == "" {
 		return "", nil
 	}
-	return top, os.MkdirAll(parent, 0o755)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		os.RemoveAll(top) // what MkdirAll made before it failed; top did not exist
+		return "", err
+	}
+	return top, nil
 }
 
 // checkEmpty refuses a dir that exists and is not an empty folder.

@@ -81,17 +81,26 @@ func within(path, root string) bool {
 	return path == root || strings.HasPrefix(path, strings.TrimSuffix(root, string(filepath.Separator))+string(filepath.Separator))
 }
 
-// trustedFolder walks dir from the root, following links, and refuses a
-// folder or link owned by anyone but root or this user, or a folder anyone
-// may write to without the sticky bit (as OpenSSH's StrictModes does): a
-// target is never written through a place someone else controls, such as
-// a link another user planted in /tmp. Folders that do not exist yet are
-// made by extract itself.
+// trustedFolder walks dir from the root, following links as the kernel
+// does, and refuses a folder or link owned by anyone but root or this
+// user, or a folder anyone may write to without the sticky bit (as
+// OpenSSH's StrictModes does): a target is never written through a place
+// someone else controls, such as a link another user planted in /tmp.
+// Folders that do not exist yet are made by extract itself.
 func trustedFolder(dir string) error {
 	uid := uint32(os.Geteuid())
-	cur, rest := string(filepath.Separator), components(dir)
+	cur, rest := string(filepath.Separator), parts(filepath.Clean(dir))
 	for hops := 0; len(rest) > 0; {
-		next := filepath.Join(cur, rest[0])
+		part := rest[0]
+		rest = rest[1:]
+		switch part {
+		case "", ".":
+			continue
+		case "..": // cur holds no link: its parent is the kernel's too
+			cur = filepath.Dir(cur)
+			continue
+		}
+		next := filepath.Join(cur, part)
 		info, err := os.Lstat(next)
 		if errors.Is(err, os.ErrNotExist) {
 			return nil
@@ -111,25 +120,23 @@ func trustedFolder(dir string) error {
 			if err != nil {
 				return err
 			}
-			if !filepath.IsAbs(to) {
-				to = filepath.Join(cur, to)
+			if filepath.IsAbs(to) {
+				cur = string(filepath.Separator)
 			}
-			cur, rest = string(filepath.Separator), append(components(to), rest[1:]...)
-			continue
+			rest = append(parts(to), rest...) // uncleaned: ".." is resolved where the kernel resolves it
 		case !info.IsDir():
 			return fmt.Errorf("%s is not a folder", next)
 		case info.Mode().Perm()&0o002 != 0 && info.Mode()&os.ModeSticky == 0:
 			return fmt.Errorf("%s may be written by anyone", next)
+		default:
+			cur = next
 		}
-		cur, rest = next, rest[1:]
 	}
 	return nil
 }
 
-// components splits a clean absolute path into its elements.
-func components(p string) []string {
-	return strings.FieldsFunc(filepath.Clean(p), func(r rune) bool { return r == filepath.Separator })
-}
+// parts splits a path into its elements as written.
+func parts(p string) []string { return strings.Split(p, string(filepath.Separator)) }
 
 // holds reports whether path is a regular file whose content has digest
 // dgst; a path that is something else than a regular file is an error.
@@ -241,9 +248,11 @@ func (t *target) stage(root string) error {
 		return err
 	}
 	defer src.Close()
-	if t.made, err = makeParents(t.path); err != nil {
+	made, err := makeParents(t.path)
+	if err != nil {
 		return err
 	}
+	t.made = made
 	f, err := os.CreateTemp(filepath.Dir(t.path), "."+filepath.Base(t.path)+".tmp-*")
 	if err != nil {
 		return err

@@ -12,21 +12,20 @@
 // PodTemplate's template, the spec.template of a Deployment, StatefulSet,
 // DaemonSet, ReplicaSet, ReplicationController or Job, a CronJob's
 // spec.jobTemplate.spec.template, and the items of a List. Its containers,
-// initContainers and ephemeralContainers are read.
+// initContainers and ephemeralContainers are read. Whatever would let
+// Kubernetes read an image this package does not see (a merge key, an
+// anchor or alias, a block scalar, a tag other than !!str) is refused.
 package kube
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
+	"io"
 	"sort"
 	"strings"
 
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/lexer"
-	"github.com/goccy/go-yaml/parser"
-	"github.com/goccy/go-yaml/token"
+	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/airlock-dev/airlock/internal/yamlfile"
 )
@@ -35,7 +34,8 @@ import (
 // object the Kubernetes API server accepts (1.5 MiB).
 const MaxSize = 16 << 20
 
-// ErrInvalid marks a manifest that cannot be parsed.
+// ErrInvalid marks a manifest that cannot be parsed, or whose images
+// cannot all be found and rewritten alone.
 var ErrInvalid = errors.New("invalid Kubernetes manifest")
 
 // Image is one image reference of a pod spec.
@@ -73,128 +73,105 @@ var containerLists = []string{"containers", "initContainers", "ephemeralContaine
 // bytes of each replaced value change (its quotes kept); every other byte of
 // the manifest stays as it was. It returns the manifest (data itself when
 // nothing was rewritten) and every reference found, in the order of the
-// manifest. A reference that cannot be replaced alone (an anchor or alias,
-// escapes, several lines), or a replacement that is not a plain image
-// reference, is an error: nothing is rewritten rather than something else.
-func RewriteImages(data []byte, rewrite func(ref string) (string, bool)) (out []byte, images []Image, err error) {
+// manifest. A reference that cannot be found or replaced alone (see the
+// package doc; escapes, several lines), or a replacement that is not a
+// plain image reference, is an error: nothing is rewritten rather than
+// something else.
+func RewriteImages(data []byte, rewrite func(ref string) (string, bool)) ([]byte, []Image, error) {
 	if len(data) > MaxSize {
 		return nil, nil, fmt.Errorf("%w: %d bytes, more than the %d allowed", ErrInvalid, len(data), MaxSize)
 	}
 	if err := yamlfile.CheckShape(data, yamlfile.Shape{MaxDepth: yamlfile.MaxDepth}); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	defer func() {
-		if r := recover(); r != nil { // go-yaml panics on some hostile input (ADR 5)
-			out, images, err = nil, nil, fmt.Errorf("%w: the YAML parser failed: %v", ErrInvalid, r)
-		}
-	}()
-	tokens := lexer.Tokenize(string(data))
-	f, err := parser.Parse(tokens, parser.ParseComments)
+	found, err := findImages(data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, nil, err
 	}
-	edits := map[*token.Token]string{}
-	for _, doc := range f.Docs {
-		refs, err := imageNodes(doc.Body, 0)
-		if err != nil {
-			return nil, nil, err
-		}
-		sort.SliceStable(refs, func(i, j int) bool { return refs[i].image.Line < refs[j].image.Line })
-		for _, ref := range refs {
-			img := ref.image
-			if rewrite != nil {
-				if to, ok := rewrite(img.Ref); ok && to != img.Ref {
-					if !plainRef.MatchString(to) {
-						return nil, nil, fmt.Errorf("line %d: expected a plain image reference to write, found %q", img.Line, to)
-					}
-					edits[ref.node.Token], img.NewRef = to, to
+	var images []Image
+	var edits []edit
+	for _, f := range found {
+		img := f.image
+		if rewrite != nil {
+			if to, ok := rewrite(img.Ref); ok && to != img.Ref {
+				if !plainRef(to) {
+					return nil, nil, fmt.Errorf("line %d: expected a plain image reference to write, found %q", img.Line, to)
 				}
+				edits, img.NewRef = append(edits, edit{node: f.node, to: to}), to
 			}
-			images = append(images, img)
 		}
+		images = append(images, img)
 	}
 	if len(edits) == 0 {
 		return data, images, nil
 	}
-	out, err = splice(data, tokens, edits)
+	out, err := splice(data, edits)
 	return out, images, err
-}
-
-// plainRef is what a replacement may hold: an image reference, which YAML
-// reads alike plain, single- or double-quoted.
-var plainRef = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$`)
-
-// splice replaces the value of each edited token in data. The lexer's
-// tokens are walked in order with a cursor into data, each token's source
-// text matched where the cursor is (whitespace the lexer dropped skipped),
-// so each edited value is found at its exact bytes; if the source does not
-// match the tokens, nothing is rewritten.
-func splice(data []byte, tokens token.Tokens, edits map[*token.Token]string) ([]byte, error) {
-	var out bytes.Buffer
-	src, cur, last := string(data), 0, 0
-	for _, tk := range tokens {
-		text := strings.TrimLeft(tk.Origin, " \t\r\n")
-		if !strings.HasPrefix(src[cur:], tk.Origin) {
-			cur += len(src[cur:]) - len(strings.TrimLeft(src[cur:], " \t\r\n"))
-			if !strings.HasPrefix(src[cur:], text) {
-				return nil, fmt.Errorf("%w: line %d: the manifest's text does not match its tokens: nothing was rewritten", ErrInvalid, tk.Position.Line)
-			}
-		} else {
-			cur += len(tk.Origin) - len(text)
-		}
-		to, ok := edits[tk]
-		if !ok {
-			cur += len(text)
-			continue
-		}
-		raw := strings.TrimRight(text, " \t\r\n")
-		quote := ""
-		switch raw {
-		case tk.Value:
-		case `"` + tk.Value + `"`:
-			quote = `"`
-		case `'` + tk.Value + `'`:
-			quote = `'`
-		default:
-			return nil, fmt.Errorf("%w: line %d: image %q is written with escapes or over several lines: airlock rewrites only a plain or quoted reference", ErrInvalid, tk.Position.Line, tk.Value)
-		}
-		out.WriteString(src[last:cur])
-		out.WriteString(quote + to + quote)
-		last, cur = cur+len(raw), cur+len(text)
-	}
-	out.WriteString(src[last:])
-	return out.Bytes(), nil
 }
 
 // found is an image reference's node and what it says.
 type found struct {
-	node  *ast.StringNode
+	node  *yaml.Node
 	image Image
+}
+
+// findImages parses every document (go.yaml.in/yaml/v3: linear in the
+// input) and lists its images in the order of the manifest.
+func findImages(data []byte) (out []found, err error) {
+	defer func() {
+		if r := recover(); r != nil { // never trust a parser with hostile input
+			out, err = nil, fmt.Errorf("%w: the YAML parser failed: %v", ErrInvalid, r)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		if len(doc.Content) == 0 {
+			continue
+		}
+		f, err := imageNodes(doc.Content[0], 0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f...)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].node, out[j].node
+		return a.Line < b.Line || a.Line == b.Line && a.Column < b.Column
+	})
+	return out, nil
 }
 
 // maxNesting bounds how deep Lists may nest.
 const maxNesting = 8
 
 // imageNodes lists the image references of the object in n (a List's
-// items, recursively). An alias or anchor where a pod spec's structure or an
-// image is expected is an error: rewriting through it would change other
-// fields, or miss an image.
-func imageNodes(n ast.Node, depth int) ([]found, error) {
-	obj := mapping(n)
-	if obj == nil || depth > maxNesting {
-		return nil, nil
+// items, recursively).
+func imageNodes(n *yaml.Node, depth int) ([]found, error) {
+	obj, err := mapping(n, "the object")
+	if obj == nil || err != nil || depth > maxNesting {
+		return nil, err
 	}
 	kind := scalar(field(obj, "kind"))
 	if kind == "List" || strings.HasSuffix(kind, "List") {
+		items, err := structural(field(obj, "items"), kind, "items")
+		if err != nil || items == nil || items.Kind != yaml.SequenceNode {
+			return nil, err
+		}
 		var out []found
-		if items, ok := unwrap(field(obj, "items")).(*ast.SequenceNode); ok {
-			for _, item := range items.Values {
-				found, err := imageNodes(item, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, found...)
+		for _, item := range items.Content {
+			f, err := imageNodes(item, depth+1)
+			if err != nil {
+				return nil, err
 			}
+			out = append(out, f...)
 		}
 		return out, nil
 	}
@@ -202,107 +179,44 @@ func imageNodes(n ast.Node, depth int) ([]found, error) {
 	if !ok {
 		return nil, nil
 	}
-	name := scalar(field(mapping(field(obj, "metadata")), "name"))
+	name := scalar(field(asMapping(field(obj, "metadata")), "name"))
 	spec := obj
 	for _, key := range path {
-		v := field(spec, key)
-		if err := notAliased(v, kind, name, key); err != nil {
+		if spec, err = mapping(field(spec, key), kind+"/"+name+": "+key); spec == nil || err != nil {
 			return nil, err
-		}
-		if spec = mapping(v); spec == nil {
-			return nil, nil
 		}
 	}
+	return containerImages(spec, kind, name)
+}
+
+// containerImages lists the images of a pod spec's containers.
+func containerImages(spec *yaml.Node, kind, name string) ([]found, error) {
 	var out []found
 	for _, list := range containerLists {
-		v := field(spec, list)
-		if err := notAliased(v, kind, name, list); err != nil {
+		seq, err := structural(field(spec, list), kind+"/"+name, list)
+		if err != nil {
 			return nil, err
 		}
-		seq, ok := unwrap(v).(*ast.SequenceNode)
-		if !ok {
+		if seq == nil || seq.Kind != yaml.SequenceNode {
 			continue
 		}
-		for _, c := range seq.Values {
-			cm := mapping(c)
-			v := field(cm, "image")
-			if err := notAliased(c, kind, name, list); err != nil {
+		for _, c := range seq.Content {
+			cm, err := mapping(c, kind+"/"+name+": a container")
+			if err != nil {
 				return nil, err
 			}
-			if err := notAliased(v, kind, name, "image"); err != nil {
-				return nil, err
-			}
-			s, ok := unwrap(v).(*ast.StringNode)
-			if !ok {
+			if cm == nil {
 				continue
 			}
-			out = append(out, found{s, Image{Ref: s.Value, Kind: kind, Name: name, Container: scalar(field(cm, "name")), Line: s.GetToken().Position.Line}})
+			img, err := imageValue(field(cm, "image"), kind, name)
+			if err != nil {
+				return nil, err
+			}
+			if img == nil {
+				continue
+			}
+			out = append(out, found{img, Image{Ref: img.Value, Kind: kind, Name: name, Container: scalar(field(cm, "name")), Line: img.Line}})
 		}
 	}
 	return out, nil
-}
-
-// notAliased refuses an alias, or an anchor others may alias, where images
-// are looked for.
-func notAliased(n ast.Node, kind, name, key string) error {
-	switch n.(type) {
-	case *ast.AliasNode, *ast.AnchorNode:
-		return fmt.Errorf("%w: %s/%s: %s is a YAML anchor or alias: airlock rewrites images only where they are written out", ErrInvalid, kind, name, key)
-	}
-	return nil
-}
-
-// unwrap looks through anchors and tags to the value.
-func unwrap(n ast.Node) ast.Node {
-	for i := 0; i < maxNesting; i++ {
-		switch v := n.(type) {
-		case *ast.AnchorNode:
-			n = v.Value
-		case *ast.TagNode:
-			n = v.Value
-		default:
-			return n
-		}
-	}
-	return n
-}
-
-// mapping returns n as a mapping, or nil.
-func mapping(n ast.Node) *ast.MappingNode {
-	switch v := unwrap(n).(type) {
-	case *ast.MappingNode:
-		return v
-	case *ast.MappingValueNode:
-		return &ast.MappingNode{Values: []*ast.MappingValueNode{v}}
-	}
-	return nil
-}
-
-// field returns the value of key in m, or nil.
-func field(m *ast.MappingNode, key string) ast.Node {
-	if m == nil {
-		return nil
-	}
-	for _, v := range m.Values {
-		if scalar(v.Key) == key {
-			return v.Value
-		}
-	}
-	return nil
-}
-
-// scalar returns a scalar node's value, or "".
-func scalar(n ast.Node) string {
-	if n == nil {
-		return ""
-	}
-	switch v := unwrap(n).(type) {
-	case *ast.StringNode:
-		return v.Value
-	case ast.ScalarNode:
-		return fmt.Sprint(v.GetValue())
-	case *ast.MappingKeyNode:
-		return scalar(v.Value)
-	}
-	return ""
 }

@@ -41,6 +41,8 @@ func CheckShape(data []byte, s Shape) (err error) {
 	flow, line := 0, 0
 	for _, tk := range lexer.Tokenize(string(data)) {
 		switch tk.Type {
+		case token.CommentType:
+			continue // closes nothing, whatever its column
 		case token.DocumentHeaderType, token.DocumentEndType:
 			block, flow = block[:0], 0
 			continue

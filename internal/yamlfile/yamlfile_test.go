@@ -56,6 +56,7 @@ func TestCheckShape(t *testing.T) {
 		{"entries on one line", "a:\n" + strings.Repeat("- ", 12) + "x\n", yamlfile.Shape{MaxDepth: 10}, false},
 		{"documents each start again", strings.Repeat(deep(6)+"---\n", 5), yamlfile.Shape{MaxDepth: 6}, true},
 		{"block scalar text is not structure", "a: |\n" + strings.Repeat("  [[[[[[[[[[[[\n", 3), yamlfile.Shape{MaxDepth: 3}, true},
+		{"comments close nothing", commented(50), yamlfile.Shape{MaxDepth: 10}, false},
 		{"aliases allowed", laughs, yamlfile.Shape{MaxDepth: 10}, true},
 		{"aliases refused", laughs, yamlfile.Shape{MaxDepth: 10, NoAliases: true}, false},
 	} {
@@ -76,4 +77,14 @@ func FuzzCheckShape(f *testing.F) {
 			yamlfile.Decode("fuzz.yaml", data, &v, errors.New("invalid"))
 		}
 	})
+}
+
+// commented is a block mapping nested n deep with a comment at column 1
+// between every two levels.
+func commented(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		b.WriteString(strings.Repeat(" ", i) + "k:\n#\n")
+	}
+	return b.String() + strings.Repeat(" ", n) + "x\n"
 }
