@@ -31,6 +31,10 @@ type MirrorOptions struct {
 	Transfers int
 	// Progress receives transfer progress. Default: none.
 	Progress Progress
+	// Record, if set, pushes the gate's signed verification summary of each
+	// image beside it, once everything verified. Refused with
+	// InsecureSkipVerify. Default: none.
+	Record *RecordOptions
 }
 
 // MirroredImage is one image [Mirror] copied.
@@ -44,6 +48,9 @@ type MirroredImage struct {
 	// Referrers is how many signatures and attestations came with it: those
 	// that verified under its policy (none when mirroring without verification).
 	Referrers int `json:"referrers"`
+	// Record is the digest of the gate's verification summary pushed as a
+	// referrer of it, when recording.
+	Record string `json:"record,omitempty"`
 }
 
 // MirroredChart is one chart [Mirror] pushed as an OCI Helm chart.
@@ -67,6 +74,8 @@ type MirrorResult struct {
 	Images []MirroredImage `json:"images"`
 	// Charts are the charts pushed as OCI Helm charts.
 	Charts []MirroredChart `json:"charts"`
+	// at is each image's descriptor and destination, for records.
+	at []mirroredAt
 }
 
 // Mirror opens the package at target (an archive or oci:// reference) once,
@@ -81,6 +90,9 @@ func Mirror(ctx context.Context, target, dest string, opts MirrorOptions) (*Mirr
 	if _, err := parsePrefix(dest); err != nil {
 		return out, err
 	}
+	if opts.Record != nil && opts.InsecureSkipVerify {
+		return out, errRecordInsecure
+	}
 	opts.HashAsRead = true // every blob mirrored is checked as it is uploaded, once
 	pkg, h, err := openChecked(ctx, target, opts.VerifyOptions, opts.InsecureSkipVerify)
 	if h != nil {
@@ -90,7 +102,11 @@ func Mirror(ctx context.Context, target, dest string, opts MirrorOptions) (*Mirr
 		return out, err
 	}
 	defer pkg.Close()
-	res, err := h.Mirror(ctx, dest, TransferOptions{Registry: opts.Registry, Transfers: opts.Transfers, Progress: opts.Progress})
+	t := TransferOptions{Registry: opts.Registry, Transfers: opts.Transfers, Progress: opts.Progress}
+	res, err := h.Mirror(ctx, dest, t)
+	if err == nil && opts.Record != nil {
+		err = h.RecordMirrored(ctx, res, *opts.Record, t)
+	}
 	if res != nil {
 		out.Images, out.Charts = append(out.Images, res.Images...), append(out.Charts, res.Charts...)
 	}
@@ -130,6 +146,7 @@ func (h *Handle) Mirror(ctx context.Context, dest string, opts TransferOptions) 
 			where = dst.String() + ":" + tag
 		}
 		out.Images = append(out.Images, MirroredImage{Source: source, Destination: where, Digest: img.Digest.String(), Referrers: n})
+		out.at = append(out.at, mirroredAt{img: plain(img), dst: dst})
 	}
 	src, err := h.addCharts(ctx, prefix, repos, out)
 	if err != nil {

@@ -15,8 +15,10 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/airlock-dev/airlock"
+	"github.com/airlock-dev/airlock/airlocktest"
 	"github.com/airlock-dev/airlock/attest"
 	"github.com/airlock-dev/airlock/policy"
+	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
 )
 
@@ -162,5 +164,49 @@ func TestPullRecordsAndInsideRequiresIt(t *testing.T) {
 	// Nothing unverified is recorded.
 	if _, err := airlock.Pull(ctx, "oci://"+host+"/team/hello:1.0.0", failed, airlock.PullOptions{InsecureSkipVerify: true, Record: &airlock.RecordOptions{Key: gateKey}}); err == nil || exists(failed) {
 		t.Fatalf("an insecure pull was recorded: %v", err)
+	}
+}
+
+// A mirror with a record pushes, beside each image, the gate's summary
+// about that image at its new location: as a bundle referrer and in the
+// legacy .att tag. A mirror that does not verify pushes nothing.
+func TestMirrorRecordsEachImage(t *testing.T) {
+	ctx := context.Background()
+	pkg, p, _, img := appPackage(t)
+	gateKey, gate := newKey(t, "gate.pub")
+	internal := airlocktest.NewRegistry(t)
+	res, err := airlock.Mirror(ctx, pkg, "oci://"+internal+"/apps", airlock.MirrorOptions{VerifyOptions: airlock.VerifyOptions{Policy: p}, Record: &airlock.RecordOptions{Key: gateKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Images) != 1 || res.Images[0].Record == "" || len(res.Verification.Records) != 1 {
+		t.Fatalf("expected the image recorded: %+v %+v", res.Images, res.Verification.Records)
+	}
+	repo := "apps/team/app"
+	var bundle []byte
+	for _, r := range airlocktest.Referrers(t, internal, repo, img) {
+		if r.ArtifactType == spec.MediaTypeBundle && r.Annotations[spec.AnnotationBundlePredicateType] == attest.PredicateVSA {
+			bundle = airlocktest.Layer(t, internal, repo, r)
+		}
+	}
+	if bundle == nil {
+		t.Fatal("no verification summary among the image's referrers")
+	}
+	v := readRecord(t, bundle, img.Digest, gate)
+	if v.Subject[0].Name != internal+"/"+repo || v.Predicate.ResourceURI != "oci://"+internal+"/"+repo+"@"+img.Digest.String() {
+		t.Fatalf("the record does not name the image where it now is: %+v", v)
+	}
+	att := airlocktest.Resolve(t, internal, repo, "sha256-"+img.Digest.Encoded()+".att")
+	if att.Digest == "" {
+		t.Fatal("no legacy attestation tag")
+	}
+	// Not verified: nothing pushed, no record.
+	_, other := newKey(t, "other.pub")
+	elsewhere := airlocktest.NewRegistry(t)
+	if _, err := airlock.Mirror(ctx, pkg, "oci://"+elsewhere+"/apps", airlock.MirrorOptions{VerifyOptions: airlock.VerifyOptions{Policy: other}, Record: &airlock.RecordOptions{Key: gateKey}}); err == nil {
+		t.Fatal("expected a verification failure")
+	}
+	if tags := airlocktest.Tags(t, elsewhere, repo); len(tags) != 0 {
+		t.Fatalf("a failed mirror left %v", tags)
 	}
 }

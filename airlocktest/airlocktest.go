@@ -210,6 +210,41 @@ func Resolve(t testing.TB, host, repo, reference string) ocispec.Descriptor {
 	return d
 }
 
+// Referrers lists the referrers of subject in host/repo, as the registry
+// lists them.
+func Referrers(t testing.TB, host, repo string, subject ocispec.Descriptor) []ocispec.Descriptor {
+	t.Helper()
+	var out []ocispec.Descriptor
+	err := repository(t, host, repo).Referrers(context.Background(), subject, "", func(page []ocispec.Descriptor) error {
+		out = append(out, page...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Layer returns the content of the first layer of the manifest desc in
+// host/repo (a bundle referrer's bundle, say).
+func Layer(t testing.TB, host, repo string, desc ocispec.Descriptor) []byte {
+	t.Helper()
+	r := repository(t, host, repo)
+	data, err := content.FetchAll(context.Background(), r, desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m ocispec.Manifest
+	if err := json.Unmarshal(data, &m); err != nil || len(m.Layers) == 0 {
+		t.Fatalf("%s is not a manifest with layers: %v", desc.Digest, err)
+	}
+	layer, err := content.FetchAll(context.Background(), r, m.Layers[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return layer
+}
+
 // Tags lists the tags of host/repo: none for a repository the registry
 // does not know.
 func Tags(t testing.TB, host, repo string) []string {
