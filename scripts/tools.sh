@@ -24,6 +24,10 @@ SKOPEO_VERSION=1.9.3+ds1-1+b10
 # Clients that read from `airlock serve` and pull mirrored charts.
 CRANE_VERSION=v0.22.1
 HELM_VERSION=v3.22.0
+# sigstore policy-controller's tester: admission decisions for the evidence
+# tests. Its module has replace directives, so it is built inside the
+# downloaded module rather than with go install.
+POLICY_CONTROLLER_VERSION=v0.13.1
 
 install_go() { # NAME MODULE/CMD VERSION: build the command and install it as NAME
   local name=$1 pkg=$2 version=$3 stamp="$tools/.$1.version" bin
@@ -49,6 +53,18 @@ install_go timestamp-server github.com/sigstore/timestamp-authority/v2/cmd/times
 install_go rekor-server github.com/sigstore/rekor-tiles/v2/cmd/rekor-server/posix "$REKOR_TILES_VERSION"
 install_go crane github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
 install_go helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
+
+install_in_module() { # NAME MODULE VERSION ./CMD: build a command inside its own module
+  local name=$1 module=$2 version=$3 cmd=$4 stamp="$tools/.$1.version" dir
+  if [ -x "$tools/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then
+    return
+  fi
+  echo "tools: building $name $version (takes a few minutes the first time)" >&2
+  dir=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  (cd "$dir" && GOFLAGS=-mod=mod go build -o "$tools/$name" "$cmd")
+  echo "$version" > "$stamp"
+}
+install_in_module policy-tester github.com/sigstore/policy-controller "$POLICY_CONTROLLER_VERSION" ./cmd/tester
 
 apt_updated=
 apt_install() { # PACKAGE [VERSION]: the pinned version, or the candidate if Debian no longer has it

@@ -17,6 +17,7 @@ type mirrorCmd struct {
 	images    imageFlags
 	format    formatFlag
 	insecure  insecureFlag
+	record    recordFlags
 }
 
 func newMirror() *cobra.Command {
@@ -28,7 +29,8 @@ func newMirror() *cobra.Command {
 			"with the publishers' signatures and attestations that verified: image HOST/PATH:TAG lands at\n" +
 			"REGISTRY/PREFIX/PATH:TAG, same digest. Nothing is pushed unless verification passed.",
 		Example: "  airlock mirror hello.tar oci://registry.internal/apps --key team.pub --insecure-ignore-tlog\n" +
-			"  airlock mirror oci://registry.example.com/apps/hello:1.0.0 oci://registry.internal/apps --key team.pub",
+			"  airlock mirror oci://registry.example.com/apps/hello:1.0.0 oci://registry.internal/apps --key team.pub\n" +
+			"  airlock mirror app.tar oci://registry.internal/apps --key team.pub --record-key gate.key   # each image's VSA beside it",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error { return m.run(cmd, args[0], args[1]) },
 	}
@@ -37,6 +39,7 @@ func newMirror() *cobra.Command {
 	m.images.register(cmd)
 	m.format.register(cmd)
 	m.insecure.register(cmd, "mirror without verifying the package's signature")
+	m.record.register(cmd, false)
 	return cmd
 }
 
@@ -52,6 +55,9 @@ func (m *mirrorCmd) run(cmd *cobra.Command, target, dest string) error {
 		return err
 	}
 	opts := airlock.MirrorOptions{VerifyOptions: verifyOpts, InsecureSkipVerify: m.insecure.value, Transfers: m.transfers}
+	if opts.Record, err = m.record.options(cmd, m.verify, m.insecure); err != nil {
+		return err
+	}
 	bars := newBars(cmd.ErrOrStderr())
 	opts.Progress = bars.progress()
 	res, err := airlock.Mirror(cmd.Context(), target, dest, opts)
@@ -76,6 +82,9 @@ func (m *mirrorCmd) run(cmd *cobra.Command, target, dest string) error {
 	}
 	for _, img := range res.Images {
 		fmt.Fprintf(cmd.OutOrStdout(), "Mirrored %s -> %s (%s, %d %s)\n", clean(img.Source), clean(img.Destination), clean(img.Digest), img.Referrers, carried)
+		if img.Record != "" {
+			fmt.Fprintf(cmd.OutOrStdout(), "  verification summary signed by the gate: %s\n", clean(img.Record))
+		}
 	}
 	for _, c := range res.Charts {
 		fmt.Fprintf(cmd.OutOrStdout(), "Mirrored chart %s %s -> oci://%s (%s)\n", clean(c.Name), clean(c.Version), clean(c.Destination), clean(c.Digest))

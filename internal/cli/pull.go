@@ -17,6 +17,7 @@ type pullCmd struct {
 	images   imageFlags
 	format   formatFlag
 	insecure insecureFlag
+	record   recordFlags
 }
 
 func newPull() *cobra.Command {
@@ -31,7 +32,8 @@ func newPull() *cobra.Command {
 		Example: "  airlock pull oci://registry.example.com/apps/hello:1.0.0 -o hello.tar --key team.pub --insecure-ignore-tlog\n" +
 			"  airlock pull oci://ghcr.io/org/app:1.2.0 -o app.tar --expect-name app \\\n" +
 			"    --certificate-identity https://github.com/org/app/.github/workflows/release.yml@refs/tags/v1.2.0 \\\n" +
-			"    --certificate-oidc-issuer https://token.actions.githubusercontent.com",
+			"    --certificate-oidc-issuer https://token.actions.githubusercontent.com \\\n" +
+			"    --record-key gate.key   # the archive also carries the gate's signed verification summary",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return p.run(cmd, args[0]) },
 	}
@@ -40,6 +42,7 @@ func newPull() *cobra.Command {
 	p.images.register(cmd)
 	p.format.register(cmd)
 	p.insecure.register(cmd, "write the package without verifying its signature (digests are still checked)")
+	p.record.register(cmd, false)
 	return cmd
 }
 
@@ -58,6 +61,9 @@ func (p *pullCmd) run(cmd *cobra.Command, target string) error {
 		return err
 	}
 	opts := airlock.PullOptions{VerifyOptions: verifyOpts, InsecureSkipVerify: p.insecure.value}
+	if opts.Record, err = p.record.options(cmd, p.verify, p.insecure); err != nil {
+		return err
+	}
 	bars := newBars(cmd.ErrOrStderr())
 	opts.Progress = bars.progress()
 	res, err := airlock.Pull(cmd.Context(), target, p.output, opts)

@@ -4,6 +4,8 @@
 package cli
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/airlock-dev/airlock"
@@ -15,6 +17,7 @@ type verifyCmd struct {
 	verify verifyFlags
 	images imageFlags
 	format formatFlag
+	record recordFlags
 }
 
 func newVerify() *cobra.Command {
@@ -31,7 +34,8 @@ func newVerify() *cobra.Command {
 			"  airlock verify hello.tar --offline --trusted-root root.json \\\n" +
 			"    --certificate-identity https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.2.0 \\\n" +
 			"    --certificate-oidc-issuer https://token.actions.githubusercontent.com\n" +
-			"  airlock verify --bundle python.tgz.sigstore.json python.tgz --certificate-identity ... --certificate-oidc-issuer ...",
+			"  airlock verify --bundle python.tgz.sigstore.json python.tgz --certificate-identity ... --certificate-oidc-issuer ...\n" +
+			"  airlock verify hello.tar --key team.pub --insecure-ignore-tlog --record-key gate.key   # writes hello.tar.vsa.sigstore.json",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return v.run(cmd, args[0]) },
 	}
@@ -39,6 +43,7 @@ func newVerify() *cobra.Command {
 	v.verify.register(cmd)
 	v.images.register(cmd)
 	v.format.register(cmd)
+	v.record.register(cmd, true)
 	return cmd
 }
 
@@ -53,10 +58,19 @@ func (v *verifyCmd) run(cmd *cobra.Command, target string) error {
 	if err := v.images.apply(&opts); err != nil {
 		return err
 	}
+	rec, err := v.record.options(cmd, v.verify, insecureFlag{})
+	if err != nil {
+		return err
+	}
 	var res *verify.Result
-	if v.bundle != "" {
+	switch {
+	case v.bundle != "" && rec != nil:
+		return fmt.Errorf("%w: --record-key records a package's verification, not a --bundle's", errUsage)
+	case v.bundle != "":
 		res, err = airlock.VerifyBundle(cmd.Context(), v.bundle, target, opts)
-	} else {
+	case rec != nil:
+		res, err = airlock.VerifyAndRecord(cmd.Context(), target, v.record.out, opts, *rec)
+	default:
 		res, err = airlock.Verify(cmd.Context(), target, opts)
 	}
 	return report(cmd, v.format, whole, res, err)
