@@ -97,10 +97,16 @@ func (o overlay) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.ReadClo
 	return o.base.Fetch(ctx, desc)
 }
 
-// writeArchive writes, atomically, an archive at path of root and refs,
-// read through src.
-func writeArchive(ctx context.Context, path string, src content.ReadOnlyStorage, root ocispec.Descriptor, refs []*referrer) error {
-	return archive.WriteFile(ctx, path, src, append([]ocispec.Descriptor{root}, descriptors(refs)...))
+// rewrite writes the package's archive again, atomically, with root and
+// refs read through src, in the form it had: in parts of the same size
+// when it was split, without its base's blobs when it is differential.
+func (p *Package) rewrite(ctx context.Context, src content.ReadOnlyStorage, root ocispec.Descriptor, refs []*referrer) error {
+	a, ok := p.src.(*archiveBackend)
+	if !ok {
+		return fmt.Errorf("%s is not an archive", p.target)
+	}
+	_, err := archive.WriteFileWith(ctx, a.r.Path(), src, append([]ocispec.Descriptor{root}, descriptors(refs)...), p.archiveFormat())
+	return err
 }
 
 // plain strips a descriptor to what identifies content.

@@ -23,6 +23,9 @@ type AttestOptions struct {
 	Sign sign.Options
 	// Registry says how registries are reached, for oci:// targets.
 	Registry registry.Options
+	// Base is the package a differential archive was made against (an
+	// archive or oci:// reference; see [OpenOptions]). Default: none.
+	Base string
 }
 
 // Attest adds a signed attestation of the author's own to the package at
@@ -33,7 +36,7 @@ type AttestOptions struct {
 // oci:// package gets the attestation pushed as a referrer. It returns the
 // attestation's referrer.
 func Attest(ctx context.Context, target, predicateType string, predicate []byte, key *sign.Key, opts AttestOptions) (ocispec.Descriptor, error) {
-	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry})
+	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry, Base: opts.Base})
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}

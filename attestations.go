@@ -32,7 +32,7 @@ type AttestationInfo struct {
 // ListAttestations lists the attestations attached to the package at target
 // without fetching the package's content or verifying anything.
 func ListAttestations(ctx context.Context, target string, opts InspectOptions) ([]AttestationInfo, error) {
-	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry})
+	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry, Base: opts.Base})
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func verifyAttestations(ctx context.Context, target string, opts VerifyOptions) 
 	if len(opts.Policy.Attestations) == 0 {
 		return nil, failed, fmt.Errorf("attestation verify: name the attestations to verify (Policy.Attestations)")
 	}
-	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry})
+	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry, Base: opts.Base})
 	if err != nil {
 		return nil, failed, finish(failed.res, err, "package")
 	}

@@ -38,27 +38,72 @@ var (
 	_ backend = (*remoteBackend)(nil)
 )
 
-// archiveBackend reads a package archive in place.
+// archiveBackend reads a package archive in place (split in parts or
+// not), and a differential archive's omitted blobs from its base.
 type archiveBackend struct {
 	r *archive.Reader
+	// base is a differential archive's base (nil for a complete one).
+	base *Package
 	// bySubject groups index.json's entries by what they are about.
 	bySubject map[digest.Digest][]registry.Referrer
 }
 
-func openArchive(path string) (*archiveBackend, ocispec.Descriptor, error) {
+func openArchive(ctx context.Context, path string, opts OpenOptions) (*archiveBackend, ocispec.Descriptor, error) {
 	r, err := archive.Open(path)
 	if err != nil {
 		return nil, ocispec.Descriptor{}, err
 	}
+	a := &archiveBackend{r: r}
 	root, err := r.Root()
+	if err == nil {
+		err = a.openBase(ctx, opts)
+	}
 	if err != nil {
-		r.Close()
+		a.close()
 		return nil, ocispec.Descriptor{}, err
 	}
-	return &archiveBackend{r: r}, root, nil
+	return a, root, nil
+}
+
+// openBase opens a differential archive's base, which must be the package
+// it names.
+func (a *archiveBackend) openBase(ctx context.Context, opts OpenOptions) error {
+	want, differential, err := a.r.Base()
+	if err != nil || !differential {
+		return err
+	}
+	if opts.Base == "" {
+		return fmt.Errorf("%w: it omits the blobs of %s %s (%s): pass that package as --base (OpenOptions.Base)", archive.ErrNeedsBase, want.Name, want.Version, want.Root)
+	}
+	base, err := Open(ctx, opts.Base, OpenOptions{Registry: opts.Registry})
+	if err != nil {
+		return fmt.Errorf("open the base %s: %w", opts.Base, err)
+	}
+	if base.root.Digest != want.Root {
+		base.Close()
+		return fmt.Errorf("wrong base: the archive was made against %s %s (%s); %s is %s %s (%s)", want.Name, want.Version, want.Root,
+			opts.Base, base.Info().Name, base.Info().Version, base.root.Digest)
+	}
+	a.base = base
+	return nil
+}
+
+// baseFetcher serves the base's blobs (nil for a complete archive).
+func (a *archiveBackend) baseFetcher() content.Fetcher {
+	if a.base == nil {
+		return nil
+	}
+	return a.base.src
 }
 
 func (a *archiveBackend) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	if a.base != nil && !a.r.Holds(desc.Digest) {
+		rc, err := a.base.src.Fetch(ctx, desc)
+		if err != nil {
+			return nil, fmt.Errorf("%s is not in the differential archive, and its base %s: %w", desc.Digest, a.base.target, err)
+		}
+		return rc, nil
+	}
 	return a.r.Fetch(ctx, desc)
 }
 
@@ -66,7 +111,12 @@ func (a *archiveBackend) referrers(_ context.Context, subject ocispec.Descriptor
 	return a.bySubject[subject.Digest], nil
 }
 
-func (a *archiveBackend) close() error { return a.r.Close() }
+func (a *archiveBackend) close() error {
+	if a.base != nil {
+		a.base.Close()
+	}
+	return a.r.Close()
+}
 
 // legacyTag matches cosign's tags for a subject's signatures and
 // attestations: sha256-<hex>.sig and .att.

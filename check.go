@@ -27,6 +27,9 @@ type VerifyOptions struct {
 	Trust *trust.Material
 	// Registry says how registries are reached, for oci:// targets.
 	Registry registry.Options
+	// Base is the package a differential archive was made against (an
+	// archive or oci:// reference; see [OpenOptions]). Default: none.
+	Base string
 	// ImagePolicy, if set, replaces the upstream policy recorded for every image.
 	ImagePolicy *policy.ImagePolicy
 	// RequireImageSignatures makes an image without a recorded policy an
@@ -261,11 +264,11 @@ func (p *Package) pin(ctx context.Context, h *Handle, concurrency int) (string, 
 	if err := p.walk(ctx, h); err != nil {
 		return "layout", err
 	}
-	r := p.archiveReader()
-	if r == nil {
+	a, ok := p.src.(*archiveBackend)
+	if !ok {
 		return "", nil
 	}
-	g, err := r.Check(ctx, archive.CheckOptions{Concurrency: concurrency})
+	g, err := a.r.Check(ctx, archive.CheckOptions{Concurrency: concurrency, Base: a.baseFetcher()})
 	if err != nil {
 		return "blobs", classify(err)
 	}

@@ -67,6 +67,13 @@ type CreateOptions struct {
 	// Sign says how they are signed. Default: with Key alone, offline. With
 	// Sign.FulcioURL set and no Key, they are signed keylessly.
 	Sign sign.Options
+	// Base, when set (an archive or oci:// reference), makes a differential
+	// archive: the same package root, without the blobs the base holds
+	// (the base is only asked which it holds). Default: a complete archive.
+	Base string
+	// PartSize, when set, writes the archive as parts of at most that many
+	// bytes (OUTPUT.001, OUTPUT.002, ...). Default: one file.
+	PartSize int64
 }
 
 // signing reports whether the options ask for signatures.
@@ -83,6 +90,12 @@ type CreateResult struct {
 	Statements []ocispec.Descriptor
 	// Signature is the package's signature referrer, when Create signed.
 	Signature *ocispec.Descriptor
+	// Files are what was written: the archive, or its parts.
+	Files []string
+	// Omitted counts the blobs a differential archive leaves to its base,
+	// and their bytes.
+	Omitted      int
+	OmittedBytes int64
 }
 
 // Create builds dir/airlock.yaml into a package archive at output, with an
@@ -101,6 +114,15 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 	}
 	if err := offlineImages(pkg, opts.Registry); err != nil {
 		return nil, err
+	}
+	wopts := archive.Options{PartSize: opts.PartSize}
+	if opts.Base != "" {
+		holds, annotations, closeBase, err := baseHolds(ctx, opts.Base, opts)
+		if err != nil {
+			return nil, err
+		}
+		defer closeBase()
+		wopts.Omit, wopts.Annotations = holds, annotations
 	}
 	tmp := opts.TempDir
 	if tmp == "" {
@@ -137,7 +159,16 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 	for _, c := range upstream {
 		manifests = append(manifests, descriptors([]*referrer{c.ref})...)
 	}
-	if err := archive.WriteFile(ctx, output, store, manifests); err != nil {
+	if holds := wopts.Omit; holds != nil {
+		wopts.Omit = func(d ocispec.Descriptor) bool {
+			if d.Digest == built.Root.Digest || !holds(d) {
+				return false
+			}
+			res.Omitted, res.OmittedBytes = res.Omitted+1, res.OmittedBytes+d.Size
+			return true
+		}
+	}
+	if res.Files, err = archive.WriteFileWith(ctx, output, store, manifests, wopts); err != nil {
 		return nil, fmt.Errorf("write %s: %w", output, err)
 	}
 	return res, nil

@@ -19,6 +19,9 @@ import (
 type InspectOptions struct {
 	// Registry says how registries are reached, for oci:// targets.
 	Registry registry.Options
+	// Base is the package a differential archive was made against (an
+	// archive or oci:// reference; see [OpenOptions]). Default: none.
+	Base string
 }
 
 // Inspection is what a package holds, as read without verifying it.
@@ -36,6 +39,10 @@ type Inspection struct {
 	Images []ImageInfo `json:"images"`
 	// Referrers are the signatures and attestations attached to the root.
 	Referrers []ReferrerInfo `json:"referrers"`
+	// Base names the package a differential archive was made against.
+	Base *verify.PackageInfo `json:"base,omitempty"`
+	// Parts are a split archive's files, in order.
+	Parts []string `json:"parts,omitempty"`
 }
 
 // ComponentInfo lists a component's layers.
@@ -104,7 +111,7 @@ func referrerInfo(r *referrer) ReferrerInfo {
 // reference) and describes it, without verifying digests or signatures:
 // every referrer of the root is listed with what airlock reads it as.
 func Inspect(ctx context.Context, target string, opts InspectOptions) (*Inspection, error) {
-	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry})
+	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry, Base: opts.Base})
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +120,14 @@ func Inspect(ctx context.Context, target string, opts InspectOptions) (*Inspecti
 	ins.Package = pkg.Info()
 	ins.Description = pkg.index.Annotations[spec.AnnotationDescription]
 	ins.Created = pkg.index.Annotations[spec.AnnotationCreated]
+	if a, ok := pkg.src.(*archiveBackend); ok {
+		if b, differential, _ := a.r.Base(); differential {
+			ins.Base = &verify.PackageInfo{Name: b.Name, Version: b.Version, Digest: b.Root.String()}
+		}
+		if parts := a.r.Parts(); len(parts) > 1 {
+			ins.Parts = parts
+		}
+	}
 	refs, err := pkg.refs.list(ctx, pkg.root, nil)
 	if err != nil {
 		return nil, err

@@ -22,6 +22,12 @@ import (
 type OpenOptions struct {
 	// Registry says how registries are reached, for oci:// targets.
 	Registry registry.Options
+	// Base is the package a differential archive was made against (an
+	// archive or oci:// reference): the blobs the archive omits are read
+	// from it, each checked against the package's digests. Required for a
+	// differential archive, refused when it is not the base the archive
+	// names. Default: none.
+	Base string
 }
 
 // Package is a package opened for reading: an archive file opened once, or
@@ -60,7 +66,7 @@ func Open(ctx context.Context, target string, opts OpenOptions) (*Package, error
 	if registry.IsTarget(target) {
 		src, root, tag, err = openRemote(ctx, target, opts.Registry)
 	} else {
-		src, root, err = openArchive(target)
+		src, root, err = openArchive(ctx, target, opts)
 	}
 	if err != nil {
 		return nil, classify(err)

@@ -24,6 +24,10 @@ type PushOptions struct {
 	// Key, when set, signs the package root before it is pushed (adding a
 	// signature; the archive file itself is not changed).
 	Key *sign.Key
+	// Base is the package a differential archive was made against (see
+	// [OpenOptions]): what the archive omits is mounted from it when it is
+	// in the same registry, else copied from it, each blob checked.
+	Base string
 	// Sign says how that signature is made. Default: with the key alone,
 	// offline. With Sign.FulcioURL set and no Key, the package is signed
 	// keylessly before it is pushed.
@@ -89,7 +93,7 @@ func Push(ctx context.Context, file, target string, opts PushOptions) (*PushResu
 	if err != nil {
 		return nil, err
 	}
-	pkg, err := Open(ctx, file, OpenOptions{})
+	pkg, err := Open(ctx, file, OpenOptions{Registry: opts.Registry, Base: opts.Base})
 	if err != nil {
 		return nil, err
 	}

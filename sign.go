@@ -27,6 +27,9 @@ type SignOptions struct {
 	Now func() time.Time
 	// Sign says how the bundle is signed. Default: with the key alone, offline.
 	Sign sign.Options
+	// Base is the package a differential archive was made against (an
+	// archive or oci:// reference; see [OpenOptions]). Default: none.
+	Base string
 	// Registry says how registries are reached, for oci:// targets.
 	Registry registry.Options
 	// Statements names, by predicate type, the unsigned statements to sign
@@ -77,7 +80,7 @@ type SignResult struct {
 // match its digests is never signed, and each bundle is checked before it
 // is written.
 func Sign(ctx context.Context, target string, key *sign.Key, opts SignOptions) (*SignResult, error) {
-	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry})
+	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry, Base: opts.Base})
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +282,7 @@ func (h *Handle) commit(ctx context.Context, s *signed, opts TransferOptions) er
 		}
 		return transfer(ctx, s.extra, []*upload{u}, opts)
 	}
-	return writeArchive(ctx, h.pkg.target, s.extra, h.Manifests()[0], refs)
+	return h.pkg.rewrite(ctx, s.extra, h.Manifests()[0], refs)
 }
 
 // signRoot signs a package root as cosign signs an image, with key or

@@ -122,7 +122,7 @@ func openChecked(ctx context.Context, target string, opts VerifyOptions, insecur
 	if err := validate(); err != nil {
 		return nil, failed, err
 	}
-	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry})
+	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry, Base: opts.Base})
 	if err != nil {
 		return nil, failed, finish(failed.res, err, "layout")
 	}

@@ -25,8 +25,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
@@ -75,7 +75,7 @@ type entry struct {
 
 // Reader reads a package archive in place. It is safe for concurrent use.
 type Reader struct {
-	f     *os.File
+	f     *file
 	blobs map[digest.Digest]entry
 	index ocispec.Index
 }
@@ -86,13 +86,16 @@ var _ content.ReadOnlyStorage = (*Reader)(nil)
 // blob data. It rejects anything that is not part of an OCI layout. Close the
 // Reader when done.
 func Open(path string) (*Reader, error) {
-	f, err := os.Open(path)
+	f, err := openFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("open archive: %w", err)
 	}
 	r := &Reader{f: f, blobs: map[digest.Digest]entry{}}
 	if err := r.scan(); err != nil {
 		f.Close()
+		if n := len(f.names); n > 1 && errors.Is(err, ErrIncomplete) {
+			err = fmt.Errorf("%w (its %d parts end with %s: is a later part missing?)", err, n, filepath.Base(f.names[n-1]))
+		}
 		return nil, fmt.Errorf("open archive %s: %w", path, err)
 	}
 	return r, nil
@@ -105,11 +108,7 @@ func (r *Reader) Close() error { return r.f.Close() }
 func (r *Reader) Index() ocispec.Index { return r.index }
 
 func (r *Reader) scan() error {
-	info, err := r.f.Stat()
-	if err != nil {
-		return err
-	}
-	sc := &scanner{r: r, size: info.Size(), seen: map[string]bool{}}
+	sc := &scanner{r: r, size: r.f.size, seen: map[string]bool{}}
 	tr := tar.NewReader(r.f)
 	for n := 0; ; n++ {
 		hdr, err := tr.Next()
@@ -361,9 +360,10 @@ func (r *Reader) Fetch(_ context.Context, desc ocispec.Descriptor) (io.ReadClose
 		return nil, fmt.Errorf("%s: %w: expected size %d, found %d", desc.Digest, ErrDigestMismatch, desc.Size, e.size)
 	}
 	return io.NopCloser(&verifyingReader{
-		r:    io.NewSectionReader(r.f, e.offset, e.size),
-		v:    desc.Digest.Verifier(),
-		desc: desc,
+		r:     io.NewSectionReader(r.f, e.offset, e.size),
+		v:     desc.Digest.Verifier(),
+		desc:  desc,
+		where: r.f.where(e.offset, e.size),
 	}), nil
 }
 
@@ -388,16 +388,17 @@ func (r *Reader) section(desc ocispec.Descriptor) (*io.SectionReader, error) {
 
 // verifyingReader checks a digest when its reader reaches EOF.
 type verifyingReader struct {
-	r    io.Reader
-	v    digest.Verifier
-	desc ocispec.Descriptor
+	r     io.Reader
+	v     digest.Verifier
+	desc  ocispec.Descriptor
+	where string
 }
 
 func (vr *verifyingReader) Read(p []byte) (int, error) {
 	n, err := vr.r.Read(p)
 	vr.v.Write(p[:n])
 	if errors.Is(err, io.EOF) && !vr.v.Verified() {
-		return n, fmt.Errorf("%s: %w: content does not hash to its name", vr.desc.Digest, ErrDigestMismatch)
+		return n, fmt.Errorf("%s%s: %w: content does not hash to its name", vr.desc.Digest, vr.where, ErrDigestMismatch)
 	}
 	return n, err
 }

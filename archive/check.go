@@ -14,6 +14,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
+	"oras.land/oras-go/v2/content"
 
 	"github.com/airlock-dev/airlock/internal/graph"
 	"github.com/airlock-dev/airlock/spec"
@@ -23,6 +24,10 @@ import (
 type CheckOptions struct {
 	// Concurrency is how many blobs are hashed at once. Default: GOMAXPROCS.
 	Concurrency int
+	// Base serves the blobs a differential archive omits; each is checked
+	// against its digest as it streams. Default: none (every blob must be
+	// in the archive).
+	Base content.Fetcher
 }
 
 // Graph is what [Reader.Check] found: a well-formed, complete graph.
@@ -46,7 +51,7 @@ func (r *Reader) Check(ctx context.Context, opts CheckOptions) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := graph.New(r)
+	g := graph.New(withBase{r, opts.Base})
 	for _, desc := range append([]ocispec.Descriptor{root}, r.index.Manifests...) {
 		if err := g.Walk(ctx, desc); err != nil {
 			return nil, wrapGraph(err)
@@ -56,14 +61,20 @@ func (r *Reader) Check(ctx context.Context, opts CheckOptions) (*Graph, error) {
 		return nil, err
 	}
 	out := &Graph{Root: root, Blobs: len(g.Nodes)}
-	var todo []ocispec.Descriptor
+	var todo, fromBase []ocispec.Descriptor
 	for _, d := range g.Nodes {
-		if _, err := r.section(d); err != nil {
-			return nil, err
-		}
 		out.Bytes += d.Size
-		if !spec.IsManifest(d.MediaType) {
-			todo = append(todo, d) // manifests were hashed as the walk read them
+		switch {
+		case spec.IsManifest(d.MediaType): // hashed as the walk read them
+		case !r.Holds(d.Digest) && opts.Base != nil:
+			fromBase = append(fromBase, d)
+		case !r.Holds(d.Digest):
+			return nil, r.missing(d)
+		default:
+			if _, err := r.section(d); err != nil {
+				return nil, err
+			}
+			todo = append(todo, d)
 		}
 	}
 	for d := range r.blobs {
@@ -72,6 +83,9 @@ func (r *Reader) Check(ctx context.Context, opts CheckOptions) (*Graph, error) {
 		}
 	}
 	if err := r.Hash(ctx, todo, opts.Concurrency); err != nil {
+		return nil, err
+	}
+	if err := checkBase(ctx, opts.Base, fromBase, opts.Concurrency); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -125,6 +139,11 @@ func (r *Reader) checkRoot(ctx context.Context, g *graph.Graph, root ocispec.Des
 // Hash checks each blob's content against its digest, largest first, on
 // concurrency cores at once (default GOMAXPROCS).
 func (r *Reader) Hash(ctx context.Context, blobs []ocispec.Descriptor, concurrency int) error {
+	return forEach(ctx, blobs, concurrency, r.hashBlob)
+}
+
+// forEach runs do on each blob, largest first, concurrency at once.
+func forEach(ctx context.Context, blobs []ocispec.Descriptor, concurrency int, do func(context.Context, ocispec.Descriptor) error) error {
 	if concurrency <= 0 {
 		concurrency = runtime.GOMAXPROCS(0)
 	}
@@ -133,7 +152,7 @@ func (r *Reader) Hash(ctx context.Context, blobs []ocispec.Descriptor, concurren
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(concurrency)
 	for _, d := range todo {
-		eg.Go(func() error { return r.hashBlob(ctx, d) })
+		eg.Go(func() error { return do(ctx, d) })
 	}
 	return eg.Wait()
 }
@@ -162,7 +181,8 @@ func (r *Reader) hashBlob(ctx context.Context, d ocispec.Descriptor) error {
 	}
 	if !v.Verified() {
 		found, _ := d.Digest.Algorithm().FromReader(io.NewSectionReader(sr, 0, d.Size))
-		return fmt.Errorf("blob %s: %w: expected content hashing to %s, found content hashing to %s", d.Digest, ErrDigestMismatch, d.Digest, found)
+		e := r.blobs[d.Digest]
+		return fmt.Errorf("blob %s%s: %w: expected content hashing to %s, found content hashing to %s", d.Digest, r.f.where(e.offset, e.size), ErrDigestMismatch, d.Digest, found)
 	}
 	return nil
 }

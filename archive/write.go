@@ -27,20 +27,45 @@ import (
 // byte-identical whenever their content is.
 var epoch = time.Unix(0, 0).UTC()
 
+// Options tunes how an archive is written. The zero value writes every
+// blob, in one file.
+type Options struct {
+	// Omit leaves out the blobs it returns true for: a differential
+	// archive, whose base holds them. Default: none.
+	Omit func(ocispec.Descriptor) bool
+	// Annotations are index.json's (a differential archive names its base).
+	Annotations map[string]string
+	// PartSize, when set, writes the archive as parts of at most that many
+	// bytes (PATH.001, PATH.002, ...) instead of one file ([WriteFileWith]).
+	PartSize int64
+}
+
 // Write writes an archive holding every blob reachable from manifests (the
 // entries of index.json, in that order) to w. Entries come in a fixed order:
 // oci-layout, index.json, the blob folders, then blobs sorted by digest. Blobs
 // are streamed from src, which is trusted to return what it was asked for
 // (an archive [Reader] or a store that verified content as it was pushed).
 func Write(ctx context.Context, w io.Writer, src content.ReadOnlyStorage, manifests []ocispec.Descriptor) error {
-	blobs, err := collect(ctx, src, manifests)
+	return WriteWith(ctx, w, src, manifests, Options{})
+}
+
+// WriteWith is [Write] with options (PartSize aside, which is a file's).
+func WriteWith(ctx context.Context, w io.Writer, src content.ReadOnlyStorage, manifests []ocispec.Descriptor, opts Options) error {
+	all, err := collect(ctx, src, manifests)
 	if err != nil {
 		return err
 	}
+	var blobs []ocispec.Descriptor
+	for _, d := range all {
+		if opts.Omit == nil || !opts.Omit(d) {
+			blobs = append(blobs, d)
+		}
+	}
 	index, err := json.Marshal(ocispec.Index{
-		Versioned: specs.Versioned{SchemaVersion: 2},
-		MediaType: ocispec.MediaTypeImageIndex,
-		Manifests: manifests,
+		Versioned:   specs.Versioned{SchemaVersion: 2},
+		MediaType:   ocispec.MediaTypeImageIndex,
+		Manifests:   manifests,
+		Annotations: opts.Annotations,
 	})
 	if err != nil {
 		return err
@@ -240,9 +265,28 @@ func writeBlob(ctx context.Context, tw *tar.Writer, src content.Fetcher, d ocisp
 // the same folder, renamed into place only when complete. On failure nothing
 // is left at path (and a file that was there is untouched).
 func WriteFile(ctx context.Context, path string, src content.ReadOnlyStorage, manifests []ocispec.Descriptor) error {
-	return Atomic(path, func(f *os.File) error {
-		return Write(ctx, f, src, manifests)
+	_, err := WriteFileWith(ctx, path, src, manifests, Options{})
+	return err
+}
+
+// WriteFileWith is [WriteFile] with options; it returns the files written
+// (the archive, or its parts).
+func WriteFileWith(ctx context.Context, path string, src content.ReadOnlyStorage, manifests []ocispec.Descriptor, opts Options) ([]string, error) {
+	if opts.PartSize > 0 {
+		parts, err := NewParts(path, opts.PartSize)
+		if err != nil {
+			return nil, err
+		}
+		if err := WriteWith(ctx, parts, src, manifests, opts); err != nil {
+			parts.Abort()
+			return nil, err
+		}
+		return parts.Commit()
+	}
+	err := Atomic(path, func(f *os.File) error {
+		return WriteWith(ctx, f, src, manifests, opts)
 	})
+	return []string{path}, err
 }
 
 // Atomic creates path by calling write on a temporary file beside it, syncing

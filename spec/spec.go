@@ -81,6 +81,13 @@ const (
 	AnnotationBundlePredicateType = "dev.sigstore.bundle.predicateType"
 	// AnnotationStatementPredicateType is the predicate type of an unsigned statement.
 	AnnotationStatementPredicateType = "dev.airlock.statement.predicateType"
+	// AnnotationBase, on a differential archive's index.json, is the digest
+	// of the base package root whose blobs it omits (informational: every
+	// blob read from the base is checked against the package's digests);
+	// AnnotationBaseName and AnnotationBaseVersion name that package.
+	AnnotationBase        = "dev.airlock.base"
+	AnnotationBaseName    = "dev.airlock.base.name"
+	AnnotationBaseVersion = "dev.airlock.base.version"
 )
 
 // EmptyJSON is the content of the OCI empty descriptor ("{}"), the config of

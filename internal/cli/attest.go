@@ -17,6 +17,7 @@ type attestCmd struct {
 	predicate, predicateType string
 	signing                  signingFlags
 	network                  networkFlags
+	base                     baseFlag
 }
 
 func newAttest() *cobra.Command {
@@ -31,6 +32,7 @@ func newAttest() *cobra.Command {
 	cmd.Flags().StringVar(&a.predicateType, "type", "", "the predicate type URI, exactly (required: no type is ever assumed)")
 	a.signing.register(cmd)
 	a.network.register(cmd)
+	a.base.register(cmd)
 	return cmd
 }
 
@@ -46,7 +48,7 @@ func (a *attestCmd) run(cmd *cobra.Command, target string) error {
 	if err != nil {
 		return err
 	}
-	ref, err := airlock.Attest(cmd.Context(), target, a.predicateType, predicate, key, airlock.AttestOptions{Sign: opts, Registry: a.network.options()})
+	ref, err := airlock.Attest(cmd.Context(), target, a.predicateType, predicate, key, airlock.AttestOptions{Sign: opts, Registry: a.network.options(), Base: a.base.value})
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ func newAttestation() *cobra.Command {
 func newAttestationList() *cobra.Command {
 	var format formatFlag
 	var network networkFlags
+	var base baseFlag
 	cmd := &cobra.Command{
 		Use:   "list TARGET",
 		Short: "List attestations: type, claimed signer, time, size (not verified)",
@@ -30,7 +31,7 @@ func newAttestationList() *cobra.Command {
 			if err := format.check(); err != nil {
 				return err
 			}
-			list, err := airlock.ListAttestations(cmd.Context(), args[0], airlock.InspectOptions{Registry: network.options()})
+			list, err := airlock.ListAttestations(cmd.Context(), args[0], airlock.InspectOptions{Registry: network.options(), Base: base.value})
 			if err != nil {
 				return err
 			}
@@ -50,6 +51,7 @@ func newAttestationList() *cobra.Command {
 	}
 	format.register(cmd)
 	network.register(cmd)
+	base.register(cmd)
 	return cmd
 }
 

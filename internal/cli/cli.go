@@ -56,7 +56,7 @@ func New() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newCreate(), newSign(), newAttest(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newExtract(), newServe(), newAdmissionPolicy(), newAttestation(), newTrust(), newKey())
+	root.AddCommand(newCreate(), newSign(), newAttest(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newExtract(), newServe(), newAdmissionPolicy(), newSplit(), newAttestation(), newTrust(), newKey())
 	return root
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,6 +23,8 @@ type create struct {
 	signing              signingFlags
 	trust                trustFlags
 	network              networkFlags
+	base                 string
+	split                sizeFlag
 }
 
 func newCreate() *cobra.Command {
@@ -35,7 +38,9 @@ func newCreate() *cobra.Command {
 			"SOURCE_DATE_EPOCH, when set, fixes the package's creation time.",
 		Example: "  airlock create examples/hello -o hello.tar --key team.key\n" +
 			"  airlock create . -o app.tar --identity-token \"$SIGSTORE_ID_TOKEN\"   # keyless, in CI\n" +
-			"  airlock create examples/hello -o hello.tar --offline                    # unsigned, no network",
+			"  airlock create examples/hello -o hello.tar --offline                    # unsigned, no network\n" +
+			"  airlock create app/ -o app-1.3.0.tar --base app-1.2.0.tar --key team.key   # only what changed\n" +
+			"  airlock create app/ -o app.tar --split 4480M --key team.key              # app.tar.001, .002, ... for DVDs",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
@@ -53,6 +58,8 @@ func newCreate() *cobra.Command {
 	c.trust.register(cmd)
 	c.signing.register(cmd)
 	c.network.register(cmd)
+	cmd.Flags().StringVar(&c.base, "base", "", "write a differential archive: without the blobs this package (archive or oci://) holds")
+	cmd.Flags().Var(&c.split, "split", "write the archive as parts of at most SIZE (4480M, 4.7G, 25GB...): FILE.001, FILE.002, ...")
 	return cmd
 }
 
@@ -65,7 +72,7 @@ func (c *create) run(cmd *cobra.Command, dir string) error {
 		return err
 	}
 	opts := airlock.CreateOptions{Registry: c.network.options(), NoProvenance: c.noProvenance, NoSBOM: c.noSBOM, SBOMFormat: c.sbomFormat,
-		Env: os.LookupEnv, Trust: tm, RequireImageSignatures: c.requireImageSigs}
+		Env: os.LookupEnv, Trust: tm, RequireImageSignatures: c.requireImageSigs, Base: c.base, PartSize: c.split.bytes}
 	if c.signing.explicit() {
 		if opts.Key, opts.Sign, err = c.signing.options(cmd); err != nil {
 			return err
@@ -82,7 +89,10 @@ func (c *create) run(cmd *cobra.Command, dir string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "Created %s %s at %s\nRoot digest: %s\n", clean(res.Name), clean(res.Version), clean(c.output), clean(res.Root.Digest.String()))
+	fmt.Fprintf(cmd.OutOrStdout(), "Created %s %s at %s\nRoot digest: %s\n", clean(res.Name), clean(res.Version), clean(strings.Join(res.Files, ", ")), clean(res.Root.Digest.String()))
+	if c.base != "" {
+		fmt.Fprintf(cmd.OutOrStdout(), "Differential: %d blobs (%s) left to the base %s\n", res.Omitted, humanBytes(res.OmittedBytes), clean(c.base))
+	}
 	switch {
 	case res.Signature != nil:
 		fmt.Fprintf(cmd.OutOrStdout(), "Signed the package and its %d statements (provenance, SBOM): %s\n", len(res.Statements), how(opts.Sign))

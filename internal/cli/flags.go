@@ -203,6 +203,14 @@ type verifyFlags struct {
 	trust   trustFlags
 	expect  expectFlags
 	network networkFlags
+	base    baseFlag
+}
+
+// baseFlag names the package a differential archive was made against.
+type baseFlag struct{ value string }
+
+func (f *baseFlag) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.value, "base", "", "the package a differential archive was made against (archive or oci://): what it omits is read from there, checked")
 }
 
 func (f *verifyFlags) register(cmd *cobra.Command) {
@@ -210,6 +218,7 @@ func (f *verifyFlags) register(cmd *cobra.Command) {
 	f.trust.register(cmd)
 	f.expect.register(cmd)
 	f.network.register(cmd)
+	f.base.register(cmd)
 }
 
 // options returns the verification options. With insecure the policy is
@@ -217,6 +226,7 @@ func (f *verifyFlags) register(cmd *cobra.Command) {
 func (f *verifyFlags) options(cmd *cobra.Command, insecure insecureFlag) (airlock.VerifyOptions, error) {
 	opts := airlock.VerifyOptions{
 		Registry:   f.network.options(),
+		Base:       f.base.value,
 		ExpectName: f.expect.name, ExpectVersion: f.expect.version, MinVersion: f.expect.minVersion,
 	}
 	if insecure.value {

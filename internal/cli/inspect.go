@@ -15,6 +15,7 @@ import (
 type inspectCmd struct {
 	format  formatFlag
 	network networkFlags
+	base    baseFlag
 }
 
 func newInspect() *cobra.Command {
@@ -27,6 +28,7 @@ func newInspect() *cobra.Command {
 	}
 	i.format.register(cmd)
 	i.network.register(cmd)
+	i.base.register(cmd)
 	return cmd
 }
 
@@ -34,7 +36,7 @@ func (i *inspectCmd) run(cmd *cobra.Command, target string) error {
 	if err := i.format.check(); err != nil {
 		return err
 	}
-	ins, err := airlock.Inspect(cmd.Context(), target, airlock.InspectOptions{Registry: i.network.options()})
+	ins, err := airlock.Inspect(cmd.Context(), target, airlock.InspectOptions{Registry: i.network.options(), Base: i.base.value})
 	if err != nil {
 		return err
 	}
@@ -52,6 +54,12 @@ func printInspection(w io.Writer, ins *airlock.Inspection) {
 	}
 	if ins.Created != "" {
 		fmt.Fprintf(w, "  created %s\n", clean(ins.Created))
+	}
+	if ins.Base != nil {
+		fmt.Fprintf(w, "  differential, base %s %s %s\n", clean(ins.Base.Name), clean(ins.Base.Version), clean(ins.Base.Digest))
+	}
+	if len(ins.Parts) > 0 {
+		fmt.Fprintf(w, "  split in %d parts: %s ... %s\n", len(ins.Parts), clean(ins.Parts[0]), clean(ins.Parts[len(ins.Parts)-1]))
 	}
 	for _, c := range ins.Components {
 		fmt.Fprintf(w, "Component %s\n", clean(c.Name))

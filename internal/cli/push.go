@@ -17,6 +17,7 @@ type pushCmd struct {
 	concurrency int
 	insecure    insecureFlag
 	network     networkFlags
+	base        baseFlag
 }
 
 func newPush() *cobra.Command {
@@ -38,11 +39,12 @@ func newPush() *cobra.Command {
 	cmd.Flags().IntVar(&p.concurrency, "concurrency", 4, "blobs uploaded at once")
 	p.insecure.register(cmd, "push an unsigned package")
 	p.network.register(cmd)
+	p.base.register(cmd)
 	return cmd
 }
 
 func (p *pushCmd) run(cmd *cobra.Command, file, target string) error {
-	opts := airlock.PushOptions{InsecureUnsigned: p.insecure.value, Registry: p.network.options(), Transfers: p.concurrency,
+	opts := airlock.PushOptions{InsecureUnsigned: p.insecure.value, Registry: p.network.options(), Base: p.base.value, Transfers: p.concurrency,
 		Statements: p.statements.types, AllStatements: p.statements.all, Show: showStatement(cmd.OutOrStdout())}
 	var err error
 	switch {

@@ -17,6 +17,7 @@ type signCmd struct {
 	signing    signingFlags
 	statements statementFlags
 	network    networkFlags
+	base       baseFlag
 }
 
 func newSign() *cobra.Command {
@@ -39,6 +40,7 @@ func newSign() *cobra.Command {
 	s.signing.register(cmd)
 	s.statements.register(cmd)
 	s.network.register(cmd)
+	s.base.register(cmd)
 	return cmd
 }
 
@@ -47,7 +49,7 @@ func (s *signCmd) run(cmd *cobra.Command, target string) error {
 	if err != nil {
 		return err
 	}
-	signOpts := airlock.SignOptions{Sign: opts, Registry: s.network.options(), Statements: s.statements.types, AllStatements: s.statements.all}
+	signOpts := airlock.SignOptions{Sign: opts, Registry: s.network.options(), Base: s.base.value, Statements: s.statements.types, AllStatements: s.statements.all}
 	signOpts.Show = showStatement(cmd.OutOrStdout())
 	res, err := airlock.Sign(cmd.Context(), target, key, signOpts)
 	if err != nil {
