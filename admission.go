@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto"
 	"errors"
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -44,6 +45,9 @@ type AdmissionOptions struct {
 func AdmissionPolicy(ctx context.Context, target string, opts AdmissionOptions) ([]byte, *verify.Result, error) {
 	if opts.ImporterKey == nil {
 		return nil, newResult(target), errors.New("admission policy: expected the importer's (the gate's) public key")
+	}
+	if strings.ContainsAny(opts.Registry, "*?[]{}") {
+		return nil, newResult(target), fmt.Errorf("admission policy: the registry %q holds glob characters: the policy would admit images from elsewhere", opts.Registry)
 	}
 	prefix, err := parsePrefix(opts.Registry)
 	if err != nil {
@@ -88,9 +92,8 @@ var dnsName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
 
 // clusterImagePolicy writes the policy document.
 func clusterImagePolicy(name string, pkg verify.PackageInfo, globs []string, pem string) ([]byte, error) {
-	name = strings.ReplaceAll(name, "_", "-")
 	if !dnsName.MatchString(name) {
-		return nil, errors.New("admission policy: the name " + name + " is not a Kubernetes object name")
+		return nil, fmt.Errorf("admission policy: %q is not a Kubernetes object name: choose one (AdmissionOptions.Name)", name)
 	}
 	sort.Strings(globs)
 	type glob struct {

@@ -5,8 +5,10 @@ package airlock
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
+	jsoncanonicalizer "github.com/cyberphone/json-canonicalization/go/src/webpki.org/jsoncanonicalizer"
 	"github.com/opencontainers/go-digest"
 
 	"github.com/airlock-dev/airlock/archive"
@@ -82,13 +84,11 @@ func (p *Package) Verify(ctx context.Context, opts VerifyOptions) (*Handle, erro
 	if err := opts.validate(); err != nil {
 		return h, err
 	}
-	h.policy = &opts.Policy
-	canonical, err := opts.Policy.Canonical()
+	canonical, err := opts.enforced()
 	if err != nil {
 		return h, err
 	}
-	pd, _ := opts.Policy.Digest()
-	h.res.Policy = &verify.PolicyInfo{Digest: pd.String(), Canonical: canonical}
+	h.res.Policy = &verify.PolicyInfo{Digest: digest.FromBytes(canonical).String(), Canonical: canonical}
 	v, err := verifier(opts.Trust)
 	if err != nil {
 		return h, err
@@ -274,4 +274,48 @@ func (p *Package) pin(ctx context.Context, h *Handle, concurrency int) (string, 
 	}
 	h.blobsChecked(fmt.Sprintf("%d blobs, %d bytes, sizes and digests match", g.Blobs, g.Bytes))
 	return "", nil
+}
+
+// EnforcedType names the canonical form of what a verification enforces.
+const EnforcedType = "https://airlock.dev/verification-policy/v1"
+
+// enforced is everything the options make a verification enforce, in
+// canonical JSON (RFC 8785): the policy's canonical form, and the image
+// policy that replaces the recorded ones, whether images must be signed,
+// and the expected name and versions, when set. Its digest is what a
+// verification summary names as its policy.
+func (opts VerifyOptions) enforced() ([]byte, error) {
+	p, err := opts.Policy.Canonical()
+	if err != nil {
+		return nil, err
+	}
+	doc := map[string]any{"type": EnforcedType, "policy": json.RawMessage(p)}
+	if opts.ImagePolicy != nil {
+		ip, err := opts.ImagePolicy.Policy("/")
+		if err != nil {
+			return nil, err
+		}
+		c, err := ip.Canonical()
+		if err != nil {
+			return nil, err
+		}
+		doc["imagePolicy"] = json.RawMessage(c)
+	}
+	if opts.RequireImageSignatures {
+		doc["requireImageSignatures"] = true
+	}
+	expect := map[string]string{}
+	for k, v := range map[string]string{"name": opts.ExpectName, "version": opts.ExpectVersion, "minVersion": opts.MinVersion} {
+		if v != "" {
+			expect[k] = v
+		}
+	}
+	if len(expect) > 0 {
+		doc["expect"] = expect
+	}
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	return jsoncanonicalizer.Transform(data)
 }

@@ -19,7 +19,6 @@ import (
 
 	"github.com/airlock-dev/airlock/archive"
 	"github.com/airlock-dev/airlock/internal/graph"
-	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
 )
@@ -48,8 +47,6 @@ type Handle struct {
 	byImage map[digest.Digest][]*referrer
 	// verified is false for a handle from [Package.CheckDigestsOnly].
 	verified bool
-	// policy is what it was verified under (nil: not verified).
-	policy *policy.Policy
 	// hashed says every blob in g has been checked.
 	hashed bool
 }

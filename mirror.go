@@ -74,8 +74,10 @@ type MirrorResult struct {
 	Images []MirroredImage `json:"images"`
 	// Charts are the charts pushed as OCI Helm charts.
 	Charts []MirroredChart `json:"charts"`
-	// at is each image's descriptor and destination, for records.
+	// at is each image's descriptor and destination, for records; by is
+	// the handle that mirrored them, once every blob pushed was checked.
 	at []mirroredAt
+	by *Handle
 }
 
 // Mirror opens the package at target (an archive or oci:// reference) once,
@@ -159,6 +161,7 @@ func (h *Handle) Mirror(ctx context.Context, dest string, opts TransferOptions) 
 		h.res.AddCheck("blobs", verify.StatusPassed, "every mirrored blob hashed as it was copied (the package's other content was not read)")
 		h.res.Verified = h.verified
 	}
+	out.by = h
 	return out, nil
 }
 

@@ -32,8 +32,8 @@ type mirroredAt struct {
 // of the image) and as cosign v2 and policy-controller read it (in the
 // image's legacy ".att" tag, beside the attestations the image carried).
 func (h *Handle) RecordMirrored(ctx context.Context, res *MirrorResult, opts RecordOptions, t TransferOptions) error {
-	if !h.res.Verified || res == nil || len(res.at) != len(res.Images) {
-		return ErrNotRecorded
+	if res == nil || res.by != h || !h.verified || !h.res.Verified || len(res.at) != len(res.Images) {
+		return ErrNotRecorded // only what this handle verified and mirrored, all of it checked
 	}
 	src := newOverlay(h)
 	repos := &uploads{byRepo: map[string]*upload{}, opts: t.Registry}

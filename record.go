@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -18,7 +19,6 @@ import (
 	"oras.land/oras-go/v2/content"
 
 	"github.com/airlock-dev/airlock/attest"
-	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/sign"
 	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
@@ -35,8 +35,8 @@ type RecordOptions struct {
 	Sign sign.Options
 	// VerifierID is a URI naming the verifier. Default: [DefaultVerifierID].
 	VerifierID string
-	// PolicyURI names the policy applied. Default: policy.CanonicalType,
-	// the policy being identified by its canonical form's digest alone.
+	// PolicyURI names the policy applied. Default: EnforcedType, the
+	// policy being identified by the digest of its canonical form alone.
 	PolicyURI string
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
@@ -70,19 +70,24 @@ func DefaultVerifierID() string { return "pkg:golang/github.com/airlock-dev/airl
 
 // Record signs a verification summary of the handle's package, about its
 // root, verified at resourceURI. It refuses unless the verification passed
-// in full (signatures, attestations, images, and every blob checked).
+// in full: signatures, attestations, images, and every blob checked
+// ([Handle.CheckBlobs], or the whole archive written by
+// [Handle.WriteArchive]; mirroring or extracting reads only part of it).
 func (h *Handle) Record(ctx context.Context, resourceURI string, opts RecordOptions) (*Record, error) {
+	if !h.hashed {
+		return nil, ErrNotRecorded
+	}
 	v, err := h.summary(opts)
 	if err != nil {
 		return nil, err
 	}
 	v.Subject, v.Name, v.ResourceURI = h.pkg.root.Digest, h.pkg.Info().Name, resourceURI
-	v.Inputs = inputs(h.carriedAbout(h.pkg.root.Digest))
-	v.Levels = []string{levelOf(*h.policy)}
+	v.Inputs = h.inputs(h.res.Signatures, h.res.Attestations)
+	v.Levels = []string{levelOf(h.res.Attestations)}
 	v.DependencyLevels = map[string]uint64{}
 	for _, img := range h.res.Images {
 		if img.Verified {
-			v.DependencyLevels[imageLevel(h, img.Digest)]++
+			v.DependencyLevels[levelOf(img.Attestations)]++
 		}
 	}
 	return h.signRecord(ctx, h.pkg.root, v, opts)
@@ -90,16 +95,23 @@ func (h *Handle) Record(ctx context.Context, resourceURI string, opts RecordOpti
 
 // recordImage signs a verification summary of one of the package's
 // images, now at resourceURI: it verified as part of the package (whose
-// signatures are its inputs) and against its publisher's policy when the
-// package records one (whose signatures are inputs too).
+// accepted signatures are its inputs) and against its publisher's policy
+// when one applied (whose accepted signatures are inputs too).
 func (h *Handle) recordImage(ctx context.Context, img ocispec.Descriptor, name, resourceURI string, opts RecordOptions) (*Record, error) {
 	v, err := h.summary(opts)
 	if err != nil {
 		return nil, err
 	}
 	v.Subject, v.Name, v.ResourceURI = img.Digest, name, resourceURI
-	v.Inputs = inputs(append(h.carriedAbout(h.pkg.root.Digest), h.byImage[img.Digest]...))
-	v.Levels = []string{imageLevel(h, img.Digest.String())}
+	v.Inputs = h.inputs(h.res.Signatures, nil)
+	v.Levels = []string{attest.BuildLevel0}
+	for _, r := range h.res.Images {
+		if r.Digest == img.Digest.String() && r.Verified {
+			v.Inputs = append(v.Inputs, h.inputs(r.Signatures, r.Attestations)...)
+			v.Levels = []string{levelOf(r.Attestations)}
+			break
+		}
+	}
 	return h.signRecord(ctx, img, v, opts)
 }
 
@@ -108,10 +120,10 @@ func (h *Handle) summary(opts RecordOptions) (attest.VSA, error) {
 	if opts.Key == nil {
 		return attest.VSA{}, errors.New("record: expected the gate's key")
 	}
-	if !h.verified || h.policy == nil || !h.res.Verified {
+	if !h.verified || h.res.Policy == nil || !h.res.Verified {
 		return attest.VSA{}, ErrNotRecorded
 	}
-	pd, err := h.policy.Digest()
+	pd, err := digest.Parse(h.res.Policy.Digest)
 	if err != nil {
 		return attest.VSA{}, err
 	}
@@ -121,7 +133,7 @@ func (h *Handle) summary(opts RecordOptions) (attest.VSA, error) {
 		v.VerifierID = DefaultVerifierID()
 	}
 	if v.PolicyURI == "" {
-		v.PolicyURI = policy.CanonicalType
+		v.PolicyURI = EnforcedType
 	}
 	if opts.Now != nil {
 		v.Time = opts.Now()
@@ -142,61 +154,46 @@ func (h *Handle) signRecord(ctx context.Context, subject ocispec.Descriptor, v a
 	return &Record{Subject: plain(subject), Statement: st, Bundle: bundle}, nil
 }
 
-// carriedAbout lists the carried referrers about subject.
-func (h *Handle) carriedAbout(subject digest.Digest) []*referrer {
-	var out []*referrer
+// inputs names the signed content (bundle, or legacy signature layer) of
+// every signature and attestation that verified, by the referrer manifest
+// it came in; one that did not verify is no input of a passed verification.
+func (h *Handle) inputs(sigs []verify.SignatureResult, atts []verify.AttestationResult) []attest.Input {
+	bySource := map[string]*referrer{}
 	for _, r := range h.carried {
-		if r.subject == subject {
-			out = append(out, r)
-		}
+		bySource[r.source()] = r
 	}
-	return out
-}
-
-// inputs names each referrer's signed content (bundle or payload) by the
-// referrer manifest it came in.
-func inputs(refs []*referrer) []attest.Input {
 	var out []attest.Input
-	for _, r := range refs {
-		for _, l := range r.layers {
-			out = append(out, attest.Input{URI: attest.UpstreamSBOMLocator(r.desc.Digest), Digest: l.Digest})
+	add := func(source string, ok bool) {
+		source, layer, legacy := strings.Cut(source, "#")
+		r := bySource[source]
+		if !ok || r == nil {
+			return
 		}
+		for _, l := range r.layers {
+			if !legacy || l.Digest.String() == layer {
+				out = append(out, attest.Input{URI: attest.UpstreamSBOMLocator(r.desc.Digest), Digest: l.Digest})
+			}
+		}
+	}
+	for _, s := range sigs {
+		add(s.Source, s.Verified)
+	}
+	for _, a := range atts {
+		add(a.Source, a.Verified)
 	}
 	return out
 }
 
-// levelOf is the SLSA build level a verification under p shows: level 1
-// when it required SLSA provenance, signed by whom it trusts; level 0
-// otherwise (ADR 14).
-func levelOf(p policy.Policy) string {
-	if slices.ContainsFunc(p.Attestations, func(r policy.AttestationRule) bool { return r.PredicateType == attest.PredicateSLSAProvenance }) {
+// levelOf is the SLSA build level a verification shows: level 1 when SLSA
+// provenance was among the attestations that verified (signed by whom the
+// policy in force trusts for it), level 0 otherwise (ADR 14).
+func levelOf(atts []verify.AttestationResult) string {
+	if slices.ContainsFunc(atts, func(a verify.AttestationResult) bool {
+		return a.Verified && a.PredicateType == attest.PredicateSLSAProvenance
+	}) {
 		return attest.BuildLevel1
 	}
 	return attest.BuildLevel0
-}
-
-// imageLevel is an image's level: level 1 when it verified against a
-// recorded publisher's policy that requires provenance.
-func imageLevel(h *Handle, dgst string) string {
-	for _, img := range h.pkg.Images() {
-		if img.Digest.String() != dgst {
-			continue
-		}
-		ip, err := imagePolicyOf(img, nil)
-		if err == nil && ip != nil && slices.Contains(ip.PredicateTypes, attest.PredicateSLSAProvenance) && imageVerified(h, dgst) {
-			return attest.BuildLevel1
-		}
-	}
-	return attest.BuildLevel0
-}
-
-func imageVerified(h *Handle, dgst string) bool {
-	for _, r := range h.res.Images {
-		if r.Digest == dgst && r.Verified {
-			return true
-		}
-	}
-	return false
 }
 
 // recordReferrer signs the package's record and makes it a bundle

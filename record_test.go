@@ -110,14 +110,18 @@ func TestVerifyRecords(t *testing.T) {
 	if got := digest.FromBytes(res.Policy.Canonical); got.String() != res.Policy.Digest {
 		t.Fatalf("the canonical form hashes to %s, not %s", got, res.Policy.Digest)
 	}
-	// Without required provenance the same package shows level 0.
-	p.Attestations = nil
-	out0 := filepath.Join(t.TempDir(), "l0.json")
-	if _, err := airlock.VerifyAndRecord(ctx, pkg, out0, airlock.VerifyOptions{Policy: p}, airlock.RecordOptions{Key: gateKey}); err != nil {
+	// A package without provenance shows level 0.
+	teamKey, team := newKey(t, "team.pub")
+	noProvenance := filepath.Join(t.TempDir(), "l0.tar")
+	if _, err := airlock.Create(ctx, airlocktest.WritePackage(t), noProvenance, airlock.CreateOptions{Key: teamKey, NoProvenance: true}); err != nil {
 		t.Fatal(err)
 	}
-	b0, _ := os.ReadFile(out0)
-	if v0 := readRecord(t, b0, root, gate); v0.Predicate.VerifiedLevels[0] != attest.BuildLevel0 {
+	res0, err := airlock.VerifyAndRecord(ctx, noProvenance, "", airlock.VerifyOptions{Policy: team}, airlock.RecordOptions{Key: gateKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b0, _ := os.ReadFile(noProvenance + ".vsa.sigstore.json")
+	if v0 := readRecord(t, b0, digest.Digest(res0.Package.Digest), gate); v0.Predicate.VerifiedLevels[0] != attest.BuildLevel0 {
 		t.Fatalf("expected level 0, found %v", v0.Predicate.VerifiedLevels)
 	}
 	// A verification that fails records nothing.

@@ -55,7 +55,9 @@ func (rr *referrerReader) signatures(ctx context.Context, subject ocispec.Descri
 				return nil, nil, err
 			}
 			sigs = append(sigs, legacy...)
-			where[r.source()] = r
+			for _, s := range legacy {
+				where[s.Source] = r
+			}
 		case r.kind == kindBundle && r.predicateType == spec.PredicateTypeCosignSign:
 			bundle, err := rr.bundle(ctx, r)
 			if err != nil {
@@ -101,7 +103,7 @@ func (rr *referrerReader) legacySignatures(ctx context.Context, r *referrer) ([]
 		}
 		_, logged := l.Annotations[annotationCosignBundle]
 		sigs = append(sigs, verify.Signature{
-			Source: r.source(),
+			Source: r.source() + "#" + l.Digest.String(), // each layer is a signature of its own
 			Legacy: &verify.LegacySignature{Payload: payload, Signature: sig, HasLogEntry: logged},
 		})
 	}

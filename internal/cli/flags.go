@@ -106,6 +106,17 @@ func (f *policyFlags) register(cmd *cobra.Command) {
 }
 
 // policy builds the policy: the file's signers, then the flags'.
+// onlyFile reports whether the policy comes from --policy alone, no other
+// policy flag adding to it.
+func (f *policyFlags) onlyFile() bool {
+	extra := len(f.keys) > 0 || f.identity != "" || f.identityRegexp != "" || f.issuer != "" || f.issuerRegexp != "" ||
+		len(f.predicateTypes) > 0 || f.ignoreTlog || f.ignoreSCT
+	for _, c := range f.claims {
+		extra = extra || c[0] != "" || c[1] != ""
+	}
+	return f.file != "" && !extra
+}
+
 func (f *policyFlags) policy() (policy.Policy, error) {
 	var p policy.Policy
 	if f.file != "" {

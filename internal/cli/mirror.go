@@ -55,7 +55,7 @@ func (m *mirrorCmd) run(cmd *cobra.Command, target, dest string) error {
 		return err
 	}
 	opts := airlock.MirrorOptions{VerifyOptions: verifyOpts, InsecureSkipVerify: m.insecure.value, Transfers: m.transfers}
-	if opts.Record, err = m.record.options(cmd, m.verify, m.insecure); err != nil {
+	if opts.Record, err = m.record.options(cmd, m.verify, m.images, m.insecure); err != nil {
 		return err
 	}
 	bars := newBars(cmd.ErrOrStderr())

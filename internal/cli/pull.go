@@ -61,7 +61,7 @@ func (p *pullCmd) run(cmd *cobra.Command, target string) error {
 		return err
 	}
 	opts := airlock.PullOptions{VerifyOptions: verifyOpts, InsecureSkipVerify: p.insecure.value}
-	if opts.Record, err = p.record.options(cmd, p.verify, p.insecure); err != nil {
+	if opts.Record, err = p.record.options(cmd, p.verify, p.images, p.insecure); err != nil {
 		return err
 	}
 	bars := newBars(cmd.ErrOrStderr())

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/airlock-dev/airlock"
-	"github.com/airlock-dev/airlock/policy"
 )
 
 // recordFlags say whether and how a gate records a verification: a SLSA
@@ -30,7 +29,7 @@ func (f *recordFlags) register(cmd *cobra.Command, withOut bool) {
 
 // options returns the record options, nil without --record-key. The key is
 // read (its password asked for) before anything is verified.
-func (f *recordFlags) options(cmd *cobra.Command, v verifyFlags, insecure insecureFlag) (*airlock.RecordOptions, error) {
+func (f *recordFlags) options(cmd *cobra.Command, v verifyFlags, images imageFlags, insecure insecureFlag) (*airlock.RecordOptions, error) {
 	if f.key == "" {
 		if f.verifierID != "" || f.out != "" {
 			return nil, fmt.Errorf("%w: --record-verifier-id and --record-out need --record-key", errUsage)
@@ -49,8 +48,10 @@ func (f *recordFlags) options(cmd *cobra.Command, v verifyFlags, insecure insecu
 	if err != nil {
 		return nil, err
 	}
-	rec := &airlock.RecordOptions{Key: key, VerifierID: f.verifierID, PolicyURI: policy.CanonicalType}
-	if v.policy.file != "" {
+	rec := &airlock.RecordOptions{Key: key, VerifierID: f.verifierID, PolicyURI: airlock.EnforcedType}
+	// The policy file names the policy only when nothing else adds to what
+	// is enforced; otherwise the canonical form's digest alone does.
+	if v.policy.onlyFile() && v.expect == (expectFlags{}) && images.policyFile == "" && !images.require {
 		abs, err := filepath.Abs(v.policy.file)
 		if err != nil {
 			return nil, err

@@ -58,7 +58,7 @@ func (v *verifyCmd) run(cmd *cobra.Command, target string) error {
 	if err := v.images.apply(&opts); err != nil {
 		return err
 	}
-	rec, err := v.record.options(cmd, v.verify, insecureFlag{})
+	rec, err := v.record.options(cmd, v.verify, v.images, insecureFlag{})
 	if err != nil {
 		return err
 	}
