@@ -10,14 +10,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 
 	"github.com/goccy/go-yaml"
@@ -28,6 +26,7 @@ import (
 	"github.com/airlock-dev/airlock/archive"
 	"github.com/airlock-dev/airlock/internal/graph"
 	"github.com/airlock-dev/airlock/internal/limited"
+	"github.com/airlock-dev/airlock/internal/pipe"
 	"github.com/airlock-dev/airlock/kube"
 	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
@@ -129,7 +128,7 @@ func (w *extractor) create(rel string, r io.Reader, hash bool) (string, error) {
 	if hash {
 		dst = io.MultiWriter(file, h)
 	}
-	err = pipe(dst, r)
+	err = pipe.Copy(dst, r)
 	if cerr := file.Close(); err == nil {
 		err = cerr
 	}
@@ -164,7 +163,7 @@ func (w *extractor) createChecked(ctx context.Context, rel string, raw io.Reader
 		return err
 	}
 	hash := desc.Digest.Algorithm().Hash()
-	err = fanOut(limited.Context(ctx, raw), file, hash)
+	err = pipe.FanOut(limited.Context(ctx, raw), file, hash)
 	if cerr := file.Close(); err == nil {
 		err = cerr
 	}
@@ -172,115 +171,6 @@ func (w *extractor) createChecked(ctx context.Context, rel string, raw io.Reader
 		err = classify(fmt.Errorf("blob %s: %w: expected content hashing to %s, found content hashing to %s", desc.Digest, archive.ErrDigestMismatch, desc.Digest, found))
 	}
 	return err
-}
-
-// slot is a buffer that fanOut hands to its two consumers.
-type slot struct {
-	buf  []byte
-	n    int
-	busy sync.WaitGroup
-}
-
-// fanOut reads r into a ring of buffers and hands each to a and b, which
-// consume it on two goroutines at once; a buffer is read into again only
-// once both are done with it.
-func fanOut(r io.Reader, a, b io.Writer) error {
-	slots := make([]*slot, 6)
-	for i := range slots {
-		slots[i] = &slot{buf: make([]byte, pipeChunk)}
-	}
-	toA, toB := make(chan *slot, len(slots)), make(chan *slot, len(slots))
-	errB := make(chan error, 1)
-	go func() {
-		var err error
-		for s := range toB {
-			if err == nil {
-				_, err = b.Write(s.buf[:s.n])
-			}
-			s.busy.Done()
-		}
-		errB <- err
-	}()
-	errA := make(chan error, 1)
-	go func() {
-		var err error
-		for s := range toA {
-			if err == nil {
-				_, err = a.Write(s.buf[:s.n])
-			}
-			s.busy.Done()
-		}
-		errA <- err
-	}()
-	rerr := feed(r, slots, toA, toB)
-	close(toA)
-	close(toB)
-	aerr, berr := <-errA, <-errB
-	return errors.Join(rerr, aerr, berr)
-}
-
-// feed reads r into the slots in turn, handing each full one to both.
-func feed(r io.Reader, slots []*slot, toA, toB chan<- *slot) error {
-	for i := 0; ; i++ {
-		s := slots[i%len(slots)]
-		s.busy.Wait()
-		n, err := io.ReadFull(r, s.buf)
-		if n > 0 {
-			s.n = n
-			s.busy.Add(2)
-			toA <- s
-			toB <- s
-		}
-		switch {
-		case err == io.EOF || err == io.ErrUnexpectedEOF:
-			return nil
-		case err != nil:
-			return err
-		}
-	}
-}
-
-// pipeChunk is the size of the buffers pipe passes from reader to writer.
-const pipeChunk = 1 << 20
-
-// pipe copies r to w with the reading (which checks a digest as it goes)
-// and the writing on two goroutines, so one core hashes while the other
-// writes. It returns the first error of either side.
-func pipe(w io.Writer, r io.Reader) error {
-	full, free := make(chan []byte, 3), make(chan []byte, 4)
-	for i := 0; i < 4; i++ {
-		free <- make([]byte, pipeChunk)
-	}
-	errc := make(chan error, 1)
-	go func() {
-		defer close(full)
-		for {
-			buf := <-free
-			n, err := io.ReadFull(r, buf)
-			if n > 0 {
-				full <- buf[:n]
-			}
-			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				errc <- nil
-				return
-			}
-			if err != nil {
-				errc <- err
-				return
-			}
-		}
-	}()
-	var werr error
-	for buf := range full {
-		if werr == nil {
-			_, werr = w.Write(buf)
-		}
-		free <- buf[:cap(buf)]
-	}
-	if rerr := <-errc; rerr != nil {
-		return rerr
-	}
-	return werr
 }
 
 // kustomizeImage is one entry of a kustomize images: block.

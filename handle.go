@@ -92,6 +92,23 @@ func (h *Handle) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.ReadClo
 	return h.pkg.src.Fetch(ctx, node)
 }
 
+// FetchRaw is Fetch for a caller that hashes a blob's bytes itself as it
+// uses them and lets nothing be used before they matched (the archive
+// writer, which then discards an archive that does not end well): a pinned
+// blob's bytes, unchecked, so that hashing and writing run on two cores.
+// Manifests and what was read before are served checked.
+func (h *Handle) FetchRaw(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	node, ok := h.g.Nodes[desc.Digest]
+	raw, isRaw := h.pkg.src.(archive.RawFetcher)
+	if !ok || node.Size != desc.Size || !isRaw || spec.IsManifest(node.MediaType) {
+		return h.Fetch(ctx, desc)
+	}
+	if _, cached := h.pkg.refs.cached(node); cached {
+		return h.Fetch(ctx, desc)
+	}
+	return raw.FetchRaw(ctx, node)
+}
+
 // Manifests lists what an archive of the handle's content names in its
 // index.json: the root, named by its version, then every carried referrer,
 // described by airlock from its content (cosign's legacy ones named by

@@ -11,6 +11,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
 
+	"github.com/airlock-dev/airlock/archive"
 	"github.com/airlock-dev/airlock/spec"
 )
 
@@ -42,6 +43,21 @@ type progressStore struct {
 
 func (s progressStore) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
 	rc, err := s.ReadOnlyStorage.Fetch(ctx, desc)
+	if err != nil || spec.IsManifest(desc.MediaType) {
+		return rc, err
+	}
+	s.p.Started(desc)
+	return &progressReader{rc: rc, desc: desc, p: s.p}, nil
+}
+
+// FetchRaw passes an unchecked read through, reporting it, when the store
+// offers one.
+func (s progressStore) FetchRaw(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	raw, ok := s.ReadOnlyStorage.(archive.RawFetcher)
+	if !ok {
+		return s.Fetch(ctx, desc)
+	}
+	rc, err := raw.FetchRaw(ctx, desc)
 	if err != nil || spec.IsManifest(desc.MediaType) {
 		return rc, err
 	}

@@ -133,7 +133,7 @@ func TestPullFromHostileRegistry(t *testing.T) {
 			up.Body = io.NopCloser(strings.NewReader(string(body)))
 			airlocktest.Relay(w, up)
 			return true
-		}, verify.ReasonDigestMismatch, "does not match its digest"},
+		}, verify.ReasonDigestMismatch, "expected content hashing to"},
 		{"manifest over 4 MiB", func(w http.ResponseWriter, r *http.Request, up *http.Response) bool {
 			if !strings.Contains(r.URL.Path, "/manifests/1.0.0") {
 				return false

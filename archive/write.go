@@ -7,6 +7,7 @@ import (
 	"archive/tar"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"oras.land/oras-go/v2/content"
 
 	"github.com/airlock-dev/airlock/internal/limited"
+	"github.com/airlock-dev/airlock/internal/pipe"
 	"github.com/airlock-dev/airlock/spec"
 )
 
@@ -241,22 +243,34 @@ func writeDirs(tw *tar.Writer, blobs []ocispec.Descriptor) error {
 	return nil
 }
 
+// RawFetcher is a source that can also serve a blob's bytes unchecked, for
+// a writer that hashes them itself as it writes them (on another core) and
+// lets nothing it wrote be used before they matched.
+type RawFetcher interface {
+	FetchRaw(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error)
+}
+
 func writeBlob(ctx context.Context, tw *tar.Writer, src content.Fetcher, d ocispec.Descriptor) error {
 	name := ocispec.ImageBlobsDir + "/" + d.Digest.Algorithm().String() + "/" + d.Digest.Encoded()
 	if err := tw.WriteHeader(header(name, d.Size, false)); err != nil {
 		return err
+	}
+	if raw, ok := src.(RawFetcher); ok && !spec.IsManifest(d.MediaType) {
+		return writeRaw(ctx, tw, raw, d)
 	}
 	rc, err := src.Fetch(ctx, d)
 	if err != nil {
 		return fmt.Errorf("write archive: %s: %w", d.Digest, err)
 	}
 	defer rc.Close()
-	n, err := io.Copy(tw, limited.Context(ctx, rc))
-	if err != nil {
+	// The source checks the digest as it is read: on one goroutine, while
+	// another writes what was read.
+	counted := &countingWriter{w: tw}
+	if err := pipe.Copy(counted, limited.Context(ctx, rc)); err != nil {
 		return fmt.Errorf("write archive: blob %s: %w", d.Digest, err)
 	}
-	if n != d.Size {
-		return fmt.Errorf("write archive: %s: expected %d bytes, found %d", d.Digest, d.Size, n)
+	if counted.n != d.Size {
+		return fmt.Errorf("write archive: %s: expected %d bytes, found %d", d.Digest, d.Size, counted.n)
 	}
 	return nil
 }
@@ -315,4 +329,44 @@ func Atomic(path string, write func(*os.File) error) (err error) {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// writeRaw writes a blob from unchecked bytes, hashing them on one
+// goroutine as another writes them; the archive is only good if it ends
+// with every blob matching, and is discarded otherwise.
+func writeRaw(ctx context.Context, tw *tar.Writer, src RawFetcher, d ocispec.Descriptor) error {
+	rc, err := src.FetchRaw(ctx, d)
+	if err != nil {
+		return fmt.Errorf("write archive: %s: %w", d.Digest, err)
+	}
+	defer rc.Close()
+	if !d.Digest.Algorithm().Available() {
+		return fmt.Errorf("write archive: %s: %w: unsupported digest algorithm", d.Digest, ErrDigestMismatch)
+	}
+	h := d.Digest.Algorithm().Hash()
+	counted := &countingWriter{w: tw}
+	err = pipe.FanOut(limited.Context(ctx, io.LimitReader(rc, d.Size+1)), counted, h)
+	switch found := digest.NewDigest(d.Digest.Algorithm(), h); {
+	case counted.n > d.Size || (err != nil && errors.Is(err, tar.ErrWriteTooLong)):
+		return fmt.Errorf("write archive: blob %s: %w: more than its %d bytes arrived", d.Digest, ErrDigestMismatch, d.Size)
+	case err != nil:
+		return fmt.Errorf("write archive: blob %s: %w", d.Digest, err)
+	case counted.n < d.Size:
+		return fmt.Errorf("write archive: blob %s: expected %d bytes, found %d", d.Digest, d.Size, counted.n)
+	case found != d.Digest:
+		return fmt.Errorf("write archive: blob %s: %w: expected content hashing to %s, found content hashing to %s", d.Digest, ErrDigestMismatch, d.Digest, found)
+	}
+	return nil
+}
+
+// countingWriter counts what passes through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
