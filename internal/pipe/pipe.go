@@ -121,4 +121,3 @@ func Copy(w io.Writer, r io.Reader) error {
 	}
 	return werr
 }
-
