@@ -109,15 +109,15 @@ func (a *archiveBackend) Fetch(ctx context.Context, desc ocispec.Descriptor) (io
 
 // FetchRaw serves an archive blob's stored bytes, unchecked (see
 // [Handle.FetchRaw]); a blob from the base, checked.
-func (a *archiveBackend) FetchRaw(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+func (a *archiveBackend) FetchRaw(ctx context.Context, desc ocispec.Descriptor, offset int64) (io.ReadCloser, error) {
 	if !a.r.Holds(desc.Digest) {
-		return a.Fetch(ctx, desc)
+		return archive.FetchFrom(ctx, a, desc, offset)
 	}
 	sr, err := a.r.Raw(desc)
 	if err != nil {
 		return nil, err
 	}
-	return io.NopCloser(sr), nil
+	return io.NopCloser(io.NewSectionReader(sr, offset, desc.Size-offset)), nil
 }
 
 func (a *archiveBackend) referrers(_ context.Context, subject ocispec.Descriptor) ([]registry.Referrer, error) {
@@ -260,8 +260,8 @@ func (b *remoteBackend) close() error { return nil }
 
 // FetchRaw serves a blob as the registry sends it, unchecked (see
 // [Handle.FetchRaw]).
-func (b *remoteBackend) FetchRaw(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
-	return b.store.FetchRaw(ctx, desc)
+func (b *remoteBackend) FetchRaw(ctx context.Context, desc ocispec.Descriptor, offset int64) (io.ReadCloser, error) {
+	return b.store.FetchRaw(ctx, desc, offset)
 }
 
 // repository returns the registry client.

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 
 	"github.com/opencontainers/go-digest"
@@ -97,16 +96,14 @@ func (h *Handle) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.ReadClo
 // writer, which then discards an archive that does not end well): a pinned
 // blob's bytes, unchecked, so that hashing and writing run on two cores.
 // Manifests and what was read before are served checked.
-func (h *Handle) FetchRaw(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+func (h *Handle) FetchRaw(ctx context.Context, desc ocispec.Descriptor, offset int64) (io.ReadCloser, error) {
 	node, ok := h.g.Nodes[desc.Digest]
 	raw, isRaw := h.pkg.src.(archive.RawFetcher)
-	if !ok || node.Size != desc.Size || !isRaw || spec.IsManifest(node.MediaType) {
-		return h.Fetch(ctx, desc)
+	_, cached := h.pkg.refs.cached(node)
+	if !ok || node.Size != desc.Size || !isRaw || spec.IsManifest(node.MediaType) || cached {
+		return archive.FetchFrom(ctx, h, desc, offset)
 	}
-	if _, cached := h.pkg.refs.cached(node); cached {
-		return h.Fetch(ctx, desc)
-	}
-	return raw.FetchRaw(ctx, node)
+	return raw.FetchRaw(ctx, node, offset)
 }
 
 // Manifests lists what an archive of the handle's content names in its
@@ -180,58 +177,6 @@ func (h *Handle) blobsChecked(detail string) {
 func (h *Handle) fail(err error, check string) error {
 	return finish(h.res, classify(err), check)
 }
-
-// WriteOptions tunes [Handle.WriteArchive]. The zero value is valid.
-type WriteOptions struct {
-	// Progress receives the progress of blobs read. Default: none.
-	Progress Progress
-	// Record, if set, adds the gate's signed verification summary to the
-	// archive as a referrer of the root, signed once every blob was
-	// written and checked. Default: none.
-	Record *RecordOptions
-}
-
-// WriteArchive writes the handle's content as a package archive at path:
-// the root's graph and the carried referrers, every blob read through the
-// handle and checked as it streams, into a temporary file beside path that
-// is renamed into place only when all of it was written and checked. On
-// any failure (or cancellation) nothing is left at path.
-func (h *Handle) WriteArchive(ctx context.Context, path string, opts WriteOptions) error {
-	src := withProgress(h, opts.Progress)
-	var rec *Record
-	err := archive.Atomic(path, func(f *os.File) error {
-		if opts.Record == nil {
-			if err := archive.Write(ctx, f, src, h.Manifests()); err != nil {
-				return classify(err)
-			}
-			return h.pkg.tagUnmoved(ctx)
-		}
-		err := archive.WriteFinished(ctx, f, src, h.Manifests(), func(ctx context.Context) ([]ocispec.Descriptor, content.Fetcher, error) {
-			if err := h.pkg.tagUnmoved(ctx); err != nil {
-				return nil, nil, err
-			}
-			h.blobsChecked(blobsWritten)
-			r, ref, extra, err := h.recordReferrer(ctx, h.pkg.resourceURI(), *opts.Record)
-			rec = r
-			return []ocispec.Descriptor{ref}, extra, err
-		})
-		return classify(err)
-	})
-	switch {
-	case err != nil && rec != nil:
-		return h.fail(err, "record")
-	case err != nil:
-		return h.fail(err, "blobs")
-	}
-	h.blobsChecked(blobsWritten)
-	if rec != nil {
-		h.recorded(rec, path+" (a referrer of the root)")
-	}
-	return nil
-}
-
-// blobsWritten is the blobs check of a registry package read in full.
-const blobsWritten = "every blob downloaded and hashed: sizes and digests match"
 
 // tagUnmoved fails if the tag opened no longer names the root that was
 // read: what was written is then not what the tag names.

@@ -52,12 +52,12 @@ func (s progressStore) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.R
 
 // FetchRaw passes an unchecked read through, reporting it, when the store
 // offers one.
-func (s progressStore) FetchRaw(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+func (s progressStore) FetchRaw(ctx context.Context, desc ocispec.Descriptor, offset int64) (io.ReadCloser, error) {
 	raw, ok := s.ReadOnlyStorage.(archive.RawFetcher)
 	if !ok {
-		return s.Fetch(ctx, desc)
+		return archive.FetchFrom(ctx, s, desc, offset)
 	}
-	rc, err := raw.FetchRaw(ctx, desc)
+	rc, err := raw.FetchRaw(ctx, desc, offset)
 	if err != nil || spec.IsManifest(desc.MediaType) {
 		return rc, err
 	}

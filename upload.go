@@ -6,7 +6,9 @@ package airlock
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -14,6 +16,7 @@ import (
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote"
 
+	"github.com/airlock-dev/airlock/archive"
 	"github.com/airlock-dev/airlock/internal/graph"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/spec"
@@ -126,7 +129,34 @@ func transfer(ctx context.Context, src content.Fetcher, uploads []*upload, opts 
 	return nil
 }
 
+// pushAttempts is how many times a blob upload is tried: after a failure
+// the registry is asked whether it has the blob after all, and the upload
+// starts again, after a pause that doubles each time.
+const pushAttempts = 4
+
 func pushBlob(ctx context.Context, src content.Fetcher, repo *remote.Repository, d ocispec.Descriptor) error {
+	var err error
+	for attempt, pause := 1, 500*time.Millisecond; ; attempt, pause = attempt+1, pause*2 {
+		if err = uploadBlob(ctx, src, repo, d); err == nil || attempt == pushAttempts || !retryable(ctx, err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+}
+
+// retryable says whether an upload that failed with err may succeed again:
+// not content that does not match, not a cancelled operation.
+func retryable(ctx context.Context, err error) bool {
+	return ctx.Err() == nil && !errors.Is(err, archive.ErrDigestMismatch) && !errors.Is(err, registry.ErrDigestMismatch) &&
+		!errors.Is(err, graph.ErrMismatch) && !errors.Is(err, content.ErrMismatchedDigest)
+}
+
+// uploadBlob uploads d unless the registry has it.
+func uploadBlob(ctx context.Context, src content.Fetcher, repo *remote.Repository, d ocispec.Descriptor) error {
 	if ok, err := repo.Exists(ctx, d); err != nil || ok {
 		return err
 	}

@@ -84,6 +84,10 @@ type PullOptions struct {
 	// archive, as a referrer of the root, once everything verified.
 	// Refused with InsecureSkipVerify. Default: none.
 	Record *RecordOptions
+	// NoCache writes into a temporary file beside output instead of the
+	// resumable state under the user's cache folder ([PullCacheDir]), from
+	// which a pull that was interrupted resumes. Default: resumable.
+	NoCache bool
 }
 
 // Pull fetches the package at target (oci://REGISTRY/REPO:TAG or @DIGEST)
@@ -106,7 +110,7 @@ func Pull(ctx context.Context, target, output string, opts PullOptions) (*verify
 		return h.Result(), err
 	}
 	defer pkg.Close()
-	err = h.WriteArchive(ctx, output, WriteOptions{Progress: opts.Progress, Record: opts.Record})
+	err = h.WriteArchive(ctx, output, WriteOptions{Progress: opts.Progress, Record: opts.Record, Resumable: !opts.NoCache})
 	return h.Result(), err
 }
 

@@ -48,10 +48,7 @@ func NewFaultProxy(t testing.TB, upstream string, fault Fault) string {
 
 // Relay copies an upstream response to w unchanged, rewriting nothing.
 func Relay(w http.ResponseWriter, resp *http.Response) {
-	for k, v := range resp.Header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(resp.StatusCode)
+	copyHeader(w, resp)
 	io.Copy(w, resp.Body)
 }
 

@@ -53,6 +53,10 @@ func Write(ctx context.Context, w io.Writer, src content.ReadOnlyStorage, manife
 
 // WriteWith is [Write] with options (PartSize aside, which is a file's).
 func WriteWith(ctx context.Context, w io.Writer, src content.ReadOnlyStorage, manifests []ocispec.Descriptor, opts Options) error {
+	return writeWith(ctx, w, src, manifests, opts, nil)
+}
+
+func writeWith(ctx context.Context, w io.Writer, src content.ReadOnlyStorage, manifests []ocispec.Descriptor, opts Options, rw *resumeWriter) error {
 	all, err := collect(ctx, src, manifests)
 	if err != nil {
 		return err
@@ -83,7 +87,7 @@ func WriteWith(ctx context.Context, w io.Writer, src content.ReadOnlyStorage, ma
 		return err
 	}
 	for _, d := range blobs {
-		if err := writeBlob(ctx, tw, src, d); err != nil {
+		if err := writeBlob(ctx, tw, src, d, rw); err != nil {
 			return err
 		}
 	}
@@ -100,6 +104,10 @@ type Finish func(ctx context.Context) (manifests []ocispec.Descriptor, src conte
 // index.json, listing manifests then finish's, last. Readers find entries
 // in any order; the archive is still complete only at its end.
 func WriteFinished(ctx context.Context, w io.Writer, src content.ReadOnlyStorage, manifests []ocispec.Descriptor, finish Finish) error {
+	return writeFinished(ctx, w, src, manifests, finish, nil)
+}
+
+func writeFinished(ctx context.Context, w io.Writer, src content.ReadOnlyStorage, manifests []ocispec.Descriptor, finish Finish, rw *resumeWriter) error {
 	blobs, err := collect(ctx, src, manifests)
 	if err != nil {
 		return err
@@ -113,7 +121,7 @@ func WriteFinished(ctx context.Context, w io.Writer, src content.ReadOnlyStorage
 	}
 	written := map[digest.Digest]bool{}
 	for _, d := range blobs {
-		if err := writeBlob(ctx, tw, src, d); err != nil {
+		if err := writeBlob(ctx, tw, src, d, rw); err != nil {
 			return err
 		}
 		written[d.Digest] = true
@@ -133,7 +141,7 @@ func WriteFinished(ctx context.Context, w io.Writer, src content.ReadOnlyStorage
 		if d.Digest.Algorithm() != digest.SHA256 {
 			return fmt.Errorf("write archive: %s: only sha256 blobs can be added last", d.Digest)
 		}
-		if err := writeBlob(ctx, tw, moreSrc, d); err != nil {
+		if err := writeBlob(ctx, tw, moreSrc, d, rw); err != nil {
 			return err
 		}
 	}
@@ -243,20 +251,22 @@ func writeDirs(tw *tar.Writer, blobs []ocispec.Descriptor) error {
 	return nil
 }
 
-// RawFetcher is a source that can also serve a blob's bytes unchecked, for
-// a writer that hashes them itself as it writes them (on another core) and
-// lets nothing it wrote be used before they matched.
+// RawFetcher is a source that can also serve a blob's bytes unchecked,
+// from offset on, for a writer that hashes them itself as it writes them
+// (on another core) and lets nothing it wrote be used before they matched.
 type RawFetcher interface {
-	FetchRaw(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error)
+	FetchRaw(ctx context.Context, desc ocispec.Descriptor, offset int64) (io.ReadCloser, error)
 }
 
-func writeBlob(ctx context.Context, tw *tar.Writer, src content.Fetcher, d ocispec.Descriptor) error {
+func writeBlob(ctx context.Context, tw *tar.Writer, src content.Fetcher, d ocispec.Descriptor, rw *resumeWriter) error {
 	name := ocispec.ImageBlobsDir + "/" + d.Digest.Algorithm().String() + "/" + d.Digest.Encoded()
 	if err := tw.WriteHeader(header(name, d.Size, false)); err != nil {
 		return err
 	}
-	if raw, ok := src.(RawFetcher); ok && !spec.IsManifest(d.MediaType) {
-		return writeRaw(ctx, tw, raw, d)
+	if rw.reusable() > 0 || !spec.IsManifest(d.MediaType) {
+		if raw, ok := src.(RawFetcher); ok || rw.reusable() > 0 {
+			return writeRaw(ctx, tw, rawSource{src, raw}, d, rw)
+		}
 	}
 	rc, err := src.Fetch(ctx, d)
 	if err != nil {
@@ -333,9 +343,12 @@ func Atomic(path string, write func(*os.File) error) (err error) {
 
 // writeRaw writes a blob from unchecked bytes, hashing them on one
 // goroutine as another writes them; the archive is only good if it ends
-// with every blob matching, and is discarded otherwise.
-func writeRaw(ctx context.Context, tw *tar.Writer, src RawFetcher, d ocispec.Descriptor) error {
-	rc, err := src.FetchRaw(ctx, d)
+// with every blob matching, and is discarded otherwise. A blob resumed
+// from what a file held that does not match is a [resumeMismatch]: its
+// bytes are fetched again.
+func writeRaw(ctx context.Context, tw *tar.Writer, src RawFetcher, d ocispec.Descriptor, rw *resumeWriter) error {
+	start, held := rw.position(), rw.reusable()
+	rc, err := rw.reuse(ctx, src, d)
 	if err != nil {
 		return fmt.Errorf("write archive: %s: %w", d.Digest, err)
 	}
@@ -346,17 +359,21 @@ func writeRaw(ctx context.Context, tw *tar.Writer, src RawFetcher, d ocispec.Des
 	h := d.Digest.Algorithm().Hash()
 	counted := &countingWriter{w: tw}
 	err = pipe.FanOut(limited.Context(ctx, io.LimitReader(rc, d.Size+1)), counted, h)
+	var mismatch error
 	switch found := digest.NewDigest(d.Digest.Algorithm(), h); {
 	case counted.n > d.Size || (err != nil && errors.Is(err, tar.ErrWriteTooLong)):
-		return fmt.Errorf("write archive: blob %s: %w: more than its %d bytes arrived", d.Digest, ErrDigestMismatch, d.Size)
+		mismatch = fmt.Errorf("write archive: blob %s: %w: more than its %d bytes arrived", d.Digest, ErrDigestMismatch, d.Size)
 	case err != nil:
 		return fmt.Errorf("write archive: blob %s: %w", d.Digest, err)
 	case counted.n < d.Size:
 		return fmt.Errorf("write archive: blob %s: expected %d bytes, found %d", d.Digest, d.Size, counted.n)
 	case found != d.Digest:
-		return fmt.Errorf("write archive: blob %s: %w: expected content hashing to %s, found content hashing to %s", d.Digest, ErrDigestMismatch, d.Digest, found)
+		mismatch = fmt.Errorf("write archive: blob %s: %w: expected content hashing to %s, found content hashing to %s", d.Digest, ErrDigestMismatch, d.Digest, found)
 	}
-	return nil
+	if mismatch != nil && held > 0 {
+		return &resumeMismatch{at: start, err: mismatch}
+	}
+	return mismatch
 }
 
 // countingWriter counts what passes through it.

@@ -26,6 +26,7 @@ func TestMain(m *testing.M) {
 	airlockBin = filepath.Join(dir, "airlock")
 	// Every airlock the tests run keeps its TUF store here, not in the user's cache.
 	os.Setenv("AIRLOCK_TUF_DIR", filepath.Join(dir, "tuf"))
+	os.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache")) // resumable pulls, not in the user's cache
 	build := exec.Command("go", "build", "-o", airlockBin, "github.com/airlock-dev/airlock/cmd/airlock")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {

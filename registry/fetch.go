@@ -79,20 +79,27 @@ func (s *Store) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.ReadClos
 	return verified(r, desc, s.Progress), nil
 }
 
-// FetchRaw returns a blob's bytes as the registry sends them (resumed
-// after a dropped connection, at most desc.Size+1 of them), unchecked: for
+// FetchRaw returns a blob's bytes from offset on as the registry sends them
+// (by a range request; resumed after a dropped connection; at most one
+// more than the blob holds), unchecked: for
 // a caller that hashes what it reads itself and uses none of it before it
 // matched, so that hashing and writing run on two cores. Manifests are
 // returned checked, as by Fetch.
-func (s *Store) FetchRaw(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
-	if spec.IsManifest(desc.MediaType) || desc.Size < 0 {
-		return s.Fetch(ctx, desc)
+func (s *Store) FetchRaw(ctx context.Context, desc ocispec.Descriptor, offset int64) (io.ReadCloser, error) {
+	if spec.IsManifest(desc.MediaType) || desc.Size < 0 || offset < 0 || offset > desc.Size {
+		rc, err := s.Fetch(ctx, desc)
+		if err == nil && offset > 0 {
+			if _, err = io.CopyN(io.Discard, rc, offset); err != nil {
+				rc.Close()
+			}
+		}
+		return rc, err
 	}
-	r := &resumingReader{ctx: ctx, store: s, desc: desc}
-	if err := r.open(0); err != nil {
+	r := &resumingReader{ctx: ctx, store: s, desc: desc, offset: offset}
+	if err := r.open(offset); err != nil {
 		return nil, s.wrap(desc, err)
 	}
-	return &rawReadCloser{r: io.LimitReader(r, desc.Size+1), rc: r, desc: desc, progress: s.Progress}, nil
+	return &rawReadCloser{r: io.LimitReader(r, desc.Size-offset+1), rc: r, desc: desc, progress: s.Progress}, nil
 }
 
 // rawReadCloser reports progress of an unchecked read.

@@ -18,6 +18,7 @@ type pullCmd struct {
 	format   formatFlag
 	insecure insecureFlag
 	record   recordFlags
+	noCache  bool
 }
 
 func newPull() *cobra.Command {
@@ -28,7 +29,9 @@ func newPull() *cobra.Command {
 		Long: "Fetch a package: the tag is resolved once, the signature is verified before any content is\n" +
 			"downloaded, every blob is checked against its digest, and FILE appears only when all of it\n" +
 			"verified; it holds the package and the signatures and attestations that verified. Exit 3\n" +
-			"when verification fails, 1 when it could not be attempted; either way nothing is written.",
+			"when verification fails, 1 when it could not be attempted; either way nothing is written.\n" +
+			"What was fetched is kept under $XDG_CACHE_HOME/airlock until the pull completes: after an\n" +
+			"interruption the same pull fetches only what is missing (all of it hashed again).",
 		Example: "  airlock pull oci://registry.example.com/apps/hello:1.0.0 -o hello.tar --key team.pub --insecure-ignore-tlog\n" +
 			"  airlock pull oci://ghcr.io/org/app:1.2.0 -o app.tar --expect-name app \\\n" +
 			"    --certificate-identity https://github.com/org/app/.github/workflows/release.yml@refs/tags/v1.2.0 \\\n" +
@@ -43,6 +46,7 @@ func newPull() *cobra.Command {
 	p.format.register(cmd)
 	p.insecure.register(cmd, "write the package without verifying its signature (digests are still checked)")
 	p.record.register(cmd, false)
+	cmd.Flags().BoolVar(&p.noCache, "no-cache", false, "keep nothing for resuming: a pull that is interrupted starts again from zero")
 	return cmd
 }
 
@@ -60,7 +64,7 @@ func (p *pullCmd) run(cmd *cobra.Command, target string) error {
 	if err := p.images.apply(&verifyOpts); err != nil {
 		return err
 	}
-	opts := airlock.PullOptions{VerifyOptions: verifyOpts, InsecureSkipVerify: p.insecure.value}
+	opts := airlock.PullOptions{VerifyOptions: verifyOpts, InsecureSkipVerify: p.insecure.value, NoCache: p.noCache}
 	if opts.Record, err = p.record.options(cmd, p.verify, p.images, p.insecure); err != nil {
 		return err
 	}
