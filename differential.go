@@ -68,3 +68,20 @@ func (p *Package) archiveFormat() archive.Options {
 	}
 	return opts
 }
+
+// mountFrom, for a differential archive whose base is in registry, names
+// the base's repository for the blobs the archive leaves to it: the
+// registry can mount them there instead of receiving them again. The
+// mounted blob is the base's, under the digest the package names.
+func (p *Package) mountFrom(registry string) func(ocispec.Descriptor) (string, bool) {
+	a, ok := p.src.(*archiveBackend)
+	if !ok || a.base == nil {
+		return nil
+	}
+	base, ok := a.base.src.(*remoteBackend)
+	if !ok || base.repository().Reference.Registry != registry {
+		return nil
+	}
+	repo := base.repository().Reference.Repository
+	return func(d ocispec.Descriptor) (string, bool) { return repo, !a.r.Holds(d.Digest) }
+}

@@ -140,7 +140,8 @@ func Push(ctx context.Context, file, target string, opts PushOptions) (*PushResu
 	if tag != "" {
 		u.tags = append(u.tags, tagging{pkg.root, tag})
 	}
-	if err := transfer(ctx, withProgress(src, opts.Progress), []*upload{u}, TransferOptions{Registry: opts.Registry, Transfers: opts.Transfers}); err != nil {
+	t := TransferOptions{Registry: opts.Registry, Transfers: opts.Transfers, mountFrom: pkg.mountFrom(ref.Registry)}
+	if err := transfer(ctx, withProgress(src, opts.Progress), []*upload{u}, t); err != nil {
 		return nil, fmt.Errorf("push %s: %w", target, classify(err))
 	}
 	res.ReferrersAPI = u.referrersAPI

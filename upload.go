@@ -6,8 +6,12 @@ package airlock
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -15,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/errcode"
 
 	"github.com/airlock-dev/airlock/archive"
 	"github.com/airlock-dev/airlock/internal/graph"
@@ -31,6 +36,11 @@ type TransferOptions struct {
 	Transfers int
 	// Progress receives the progress of blobs read. Default: none.
 	Progress Progress
+	// mountFrom names, for a blob, another repository of the destination
+	// registry that holds it (a differential archive's base), to mount it
+	// from instead of uploading it; the registry copies it itself, or
+	// refuses and it is uploaded. Default: none.
+	mountFrom func(ocispec.Descriptor) (string, bool)
 }
 
 // upload is what one repository receives.
@@ -102,7 +112,7 @@ func transfer(ctx context.Context, src content.Fetcher, uploads []*upload, opts 
 	eg.SetLimit(n)
 	for _, u := range uploads {
 		for _, b := range u.blobs {
-			eg.Go(func() error { return pushBlob(gctx, src, u.repo, b) })
+			eg.Go(func() error { return pushBlob(gctx, src, u.repo, b, opts.mountFrom) })
 		}
 	}
 	if err := eg.Wait(); err != nil {
@@ -134,10 +144,10 @@ func transfer(ctx context.Context, src content.Fetcher, uploads []*upload, opts 
 // starts again, after a pause that doubles each time.
 const pushAttempts = 4
 
-func pushBlob(ctx context.Context, src content.Fetcher, repo *remote.Repository, d ocispec.Descriptor) error {
+func pushBlob(ctx context.Context, src content.Fetcher, repo *remote.Repository, d ocispec.Descriptor, mountFrom func(ocispec.Descriptor) (string, bool)) error {
 	var err error
 	for attempt, pause := 1, 500*time.Millisecond; ; attempt, pause = attempt+1, pause*2 {
-		if err = uploadBlob(ctx, src, repo, d); err == nil || attempt == pushAttempts || !retryable(ctx, err) {
+		if err = uploadBlob(ctx, src, repo, d, mountFrom); err == nil || attempt == pushAttempts || !retryable(ctx, err) {
 			return err
 		}
 		select {
@@ -151,14 +161,37 @@ func pushBlob(ctx context.Context, src content.Fetcher, repo *remote.Repository,
 // retryable says whether an upload that failed with err may succeed again:
 // not content that does not match, not a cancelled operation.
 func retryable(ctx context.Context, err error) bool {
-	return ctx.Err() == nil && !errors.Is(err, archive.ErrDigestMismatch) && !errors.Is(err, registry.ErrDigestMismatch) &&
-		!errors.Is(err, graph.ErrMismatch) && !errors.Is(err, content.ErrMismatchedDigest)
+	var resp *errcode.ErrorResponse
+	var unknownCA x509.UnknownAuthorityError
+	var badCert *tls.CertificateVerificationError
+	switch {
+	case ctx.Err() != nil, errors.Is(err, registry.ErrOffline):
+		return false
+	case errors.Is(err, archive.ErrDigestMismatch), errors.Is(err, registry.ErrDigestMismatch),
+		errors.Is(err, graph.ErrMismatch), errors.Is(err, content.ErrMismatchedDigest):
+		return false
+	case errors.As(err, &unknownCA), errors.As(err, &badCert):
+		return false
+	case errors.As(err, &resp):
+		return resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout
+	}
+	return true
 }
 
-// uploadBlob uploads d unless the registry has it.
-func uploadBlob(ctx context.Context, src content.Fetcher, repo *remote.Repository, d ocispec.Descriptor) error {
+// uploadBlob uploads d unless the registry has it, or mounts it from
+// another repository of the registry that holds it.
+func uploadBlob(ctx context.Context, src content.Fetcher, repo *remote.Repository, d ocispec.Descriptor, mountFrom func(ocispec.Descriptor) (string, bool)) error {
 	if ok, err := repo.Exists(ctx, d); err != nil || ok {
 		return err
+	}
+	if mountFrom != nil {
+		if from, ok := mountFrom(d); ok {
+			err := repo.Mount(ctx, d, from, func() (io.ReadCloser, error) { return src.Fetch(ctx, d) })
+			if err != nil {
+				return fmt.Errorf("mount %s from %s: %w", d.Digest, from, err)
+			}
+			return nil
+		}
 	}
 	rc, err := src.Fetch(ctx, d)
 	if err != nil {

@@ -90,3 +90,22 @@ func copyHeader(w http.ResponseWriter, upstream *http.Response) {
 	}
 	w.WriteHeader(upstream.StatusCode)
 }
+
+// Corrupt is a [Fault] that flips one bit at offset at of every blob body
+// long enough to have it: bytes that do not match their digest.
+func Corrupt(at int64) Fault {
+	return func(w http.ResponseWriter, r *http.Request, upstream *http.Response) bool {
+		if !IsBlobGet(r) {
+			return false
+		}
+		copyHeader(w, upstream)
+		io.CopyN(w, upstream.Body, at)
+		b := make([]byte, 1)
+		if n, _ := upstream.Body.Read(b); n == 1 {
+			b[0] ^= 1
+			w.Write(b)
+		}
+		io.Copy(w, upstream.Body)
+		return true
+	}
+}

@@ -187,7 +187,11 @@ type resumingReader struct {
 	desc   ocispec.Descriptor
 	body   io.ReadCloser
 	offset int64
-	tries  int
+	// tries counts the attempts since bytes last arrived: a link that
+	// keeps delivering is followed to the end, one that delivers nothing
+	// more is given up after Retries.
+	tries     int
+	triedFrom int64
 }
 
 func (r *resumingReader) Read(p []byte) (int, error) {
@@ -218,6 +222,9 @@ func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // resume waits and reopens the blob at r.offset.
 func (r *resumingReader) resume(cause error) error {
+	if r.offset > r.triedFrom {
+		r.tries, r.triedFrom = 0, r.offset
+	}
 	if r.ctx.Err() != nil || r.tries >= r.store.Retries {
 		ref := r.store.repo.Reference
 		return fmt.Errorf("registry %s/%s: download %s at byte %d of %d after %d attempts: %w", ref.Registry, ref.Repository, r.desc.Digest, r.offset, r.desc.Size, r.tries+1, cause)
