@@ -26,7 +26,7 @@ import (
 )
 
 // newKey returns a signing key and a policy accepting it.
-func newKey(t *testing.T, name string) (*sign.Key, policy.Policy) {
+func newKey(t testing.TB, name string) (*sign.Key, policy.Policy) {
 	t.Helper()
 	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	key, err := sign.NewKey(k)
