@@ -43,4 +43,3 @@ func BenchmarkVerifyManyImages(b *testing.B) {
 		})
 	}
 }
-
