@@ -50,16 +50,16 @@ func openPullState(root digest.Digest) (*pullState, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(base, 0o700); err != nil {
+	if err := privateDir(base); err != nil {
 		return nil, err
 	}
 	name := root.Algorithm().String() + "-" + root.Encoded()
 	prunePullStates(base, name)
 	dir := filepath.Join(base, name)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := privateDir(dir); err != nil {
 		return nil, err
 	}
-	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	lock, err := privateFile(filepath.Join(dir, "lock"))
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func openPullState(root digest.Digest) (*pullState, error) {
 		lock.Close()
 		return nil, fmt.Errorf("%s is in use by another pull: %w", dir, err)
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "archive.partial"), os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := privateFile(filepath.Join(dir, "archive.partial"))
 	if err != nil {
 		lock.Close()
 		return nil, err
@@ -75,6 +75,51 @@ func openPullState(root digest.Digest) (*pullState, error) {
 	now := time.Now()
 	os.Chtimes(dir, now, now)
 	return &pullState{dir: dir, f: f, lock: lock}, nil
+}
+
+// privateDir makes dir (and its parents) and refuses it unless it is a
+// folder, not a link, this user's, that no one else may use: what a pull
+// keeps there becomes an output, so no one else may plant anything in it.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	info, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	switch {
+	case !info.IsDir() || info.Mode()&os.ModeSymlink != 0:
+		return fmt.Errorf("%s is not a folder", dir)
+	case ok && st.Uid != uint32(os.Geteuid()):
+		return fmt.Errorf("%s belongs to uid %d, not this user", dir, st.Uid)
+	case info.Mode().Perm()&0o077 != 0:
+		return os.Chmod(dir, 0o700) // ours: close it to others
+	}
+	return nil
+}
+
+// privateFile opens name in a private folder, never through a link, and
+// only as a regular file of this user's with no other name (a hard link
+// planted there would keep a handle on what becomes the output); anything
+// else is removed and the file made anew.
+func privateFile(name string) (*os.File, error) {
+	for attempt := 0; attempt < 2; attempt++ {
+		f, err := os.OpenFile(name, os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
+		if err == nil {
+			info, serr := f.Stat()
+			st, ok := info.Sys().(*syscall.Stat_t)
+			if serr == nil && info.Mode().IsRegular() && ok && st.Uid == uint32(os.Geteuid()) && st.Nlink == 1 {
+				return f, nil
+			}
+			f.Close()
+		}
+		if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("%s: cannot make a private file there", name)
 }
 
 // finish puts the complete archive at path (renamed, or copied when the

@@ -222,6 +222,9 @@ func (r *Reader) checkEnd(fileSize, lastEnd int64) error {
 	if offset < lastEnd+2*blockSize {
 		return fmt.Errorf("%w: it ends at byte %d, before its end-of-archive marker", ErrIncomplete, offset)
 	}
+	if extra := r.f.partsFrom(offset); len(extra) > 0 {
+		return fmt.Errorf("extra parts %s after the archive's end: left from an older split? Remove them", strings.Join(extra, ", "))
+	}
 	if fileSize-offset > MaxTrailer {
 		return fmt.Errorf("%w: %d bytes after the end-of-archive marker, more than the %d of padding allowed", ErrMalformed, fileSize-offset, MaxTrailer)
 	}

@@ -20,8 +20,10 @@ var ErrMissingPart = errors.New("missing part")
 // file is what an archive is read from: one file, or the parts [Split]
 // wrote, read in place, in order, as one.
 type file struct {
-	// path is the archive's name (without a part's suffix).
+	// path is the archive's name (without a part's suffix); split says it
+	// was read from parts, even one.
 	path  string
+	split bool
 	parts []*os.File
 	names []string
 	// starts are where each part begins in the whole; size is the whole's.
@@ -56,7 +58,7 @@ func openFile(path string) (*file, error) {
 			return nil, err
 		}
 	}
-	f := &file{path: path}
+	f := &file{path: path, split: split}
 	if split {
 		f.path = base
 	}
@@ -78,25 +80,29 @@ func openFile(path string) (*file, error) {
 	return f, nil
 }
 
-// partNames lists base's parts, .001 up, refusing a gap.
+// partNames lists base's parts, .001 up, by number (the name may hold any
+// character), refusing a gap before a higher-numbered part.
 func partNames(base string) ([]string, error) {
-	matches, err := filepath.Glob(base + ".[0-9][0-9][0-9]*")
+	var names []string
+	for n := 1; ; n++ {
+		if _, err := os.Lstat(PartName(base, n)); err != nil {
+			break
+		}
+		names = append(names, PartName(base, n))
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%w: %s", ErrMissingPart, PartName(base, 1))
+	}
+	entries, err := os.ReadDir(filepath.Dir(base))
 	if err != nil {
 		return nil, err
 	}
-	var nums []int
-	for _, m := range matches {
-		if n, err := strconv.Atoi(strings.TrimPrefix(m, base+".")); err == nil && n > 0 && PartName(base, n) == m {
-			nums = append(nums, n)
+	prefix := filepath.Base(base) + "."
+	for _, e := range entries {
+		num, ok := strings.CutPrefix(e.Name(), prefix)
+		if n, err := strconv.Atoi(num); ok && err == nil && n > len(names)+1 && PartName(base, n) == filepath.Join(filepath.Dir(base), e.Name()) {
+			return nil, fmt.Errorf("%w: %s (found %s)", ErrMissingPart, PartName(base, len(names)+1), e.Name())
 		}
-	}
-	sort.Ints(nums)
-	names := make([]string, len(nums))
-	for i, n := range nums {
-		if n != i+1 {
-			return nil, fmt.Errorf("%w: %s (found parts up to %s)", ErrMissingPart, PartName(base, i+1), PartName(base, nums[len(nums)-1]))
-		}
-		names[i] = PartName(base, n)
 	}
 	return names, nil
 }
@@ -191,14 +197,29 @@ func (f *file) where(off, n int64) string {
 // their suffix.
 func (r *Reader) Path() string { return r.f.path }
 
-// PartSize is the size of a split archive's parts (its first part's), 0
-// for an archive in one file.
+// PartSize is the size of a split archive's parts (its first part's, at
+// least [MinPartSize]), 0 for an archive in one file.
 func (r *Reader) PartSize() int64 {
-	if len(r.f.parts) < 2 {
+	switch {
+	case !r.f.split:
 		return 0
+	case len(r.f.parts) > 1:
+		return r.f.starts[1]
 	}
-	return r.f.starts[1]
+	return max(r.f.size, MinPartSize)
 }
 
 // Parts lists the archive's files: its parts, or the archive alone.
 func (r *Reader) Parts() []string { return append([]string(nil), r.f.names...) }
+
+// partsFrom names the parts that begin at or after off (none for a single
+// file), which an archive ending before them does not use.
+func (f *file) partsFrom(off int64) []string {
+	var out []string
+	for i, s := range f.starts {
+		if i > 0 && s >= off {
+			out = append(out, filepath.Base(f.names[i]))
+		}
+	}
+	return out
+}

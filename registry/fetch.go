@@ -187,12 +187,24 @@ type resumingReader struct {
 	desc   ocispec.Descriptor
 	body   io.ReadCloser
 	offset int64
-	// tries counts the attempts since bytes last arrived: a link that
-	// keeps delivering is followed to the end, one that delivers nothing
-	// more is given up after Retries.
+	// tries counts the attempts since a resume last brought at least
+	// resumeProgress new bytes: a link that keeps delivering is followed to
+	// the end, one that delivers nothing more, or a trickle, is given up
+	// after Retries.
 	tries     int
 	triedFrom int64
+	// discarded counts the bytes read again from the start because the
+	// registry answered a range request with the whole blob: at most the
+	// blob's size, so a registry that ignores ranges cannot make a
+	// download cost more than twice it.
+	discarded int64
+	// noRange is set once the registry refused a range request.
+	noRange bool
 }
+
+// resumeProgress is how many new bytes a resumed download must bring for
+// its attempts to count again from zero.
+const resumeProgress = 64 << 10
 
 func (r *resumingReader) Read(p []byte) (int, error) {
 	for {
@@ -222,7 +234,7 @@ func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // resume waits and reopens the blob at r.offset.
 func (r *resumingReader) resume(cause error) error {
-	if r.offset > r.triedFrom {
+	if r.offset-r.triedFrom >= resumeProgress {
 		r.tries, r.triedFrom = 0, r.offset
 	}
 	if r.ctx.Err() != nil || r.tries >= r.store.Retries {
@@ -258,7 +270,7 @@ func (r *resumingReader) open(offset int64) error {
 	if err != nil {
 		return err
 	}
-	if offset > 0 {
+	if offset > 0 && !r.noRange {
 		req.Header.Set("Range", "bytes="+strconv.FormatInt(offset, 10)+"-")
 	}
 	resp, err := r.store.repo.Client.Do(req) // the client retried the request itself
@@ -266,21 +278,50 @@ func (r *resumingReader) open(offset int64) error {
 		return err
 	}
 	switch {
-	case resp.StatusCode == http.StatusPartialContent && offset > 0:
-		r.body = resp.Body
+	case resp.StatusCode == http.StatusPartialContent && offset > 0 && !r.noRange:
+		return r.ranged(resp, offset)
 	case resp.StatusCode == http.StatusOK: // from the start, or the registry ignored the range
-		if _, err := io.CopyN(io.Discard, resp.Body, offset); err != nil {
-			resp.Body.Close()
-			return r.resume(err)
-		}
-		r.body = resp.Body
+		return r.fromStart(resp.Body, offset, 0)
 	case resp.StatusCode == http.StatusNotFound:
 		resp.Body.Close()
 		return fmt.Errorf("%s: %w", r.desc.Digest, errdef.ErrNotFound)
+	case offset > 0 && !r.noRange && (resp.StatusCode < 500 || resp.StatusCode == http.StatusNotImplemented):
+		resp.Body.Close() // ranges refused: the whole blob, read up to where it stopped
+		r.noRange = true
+		return r.open(offset)
 	default:
 		resp.Body.Close()
 		return fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
+}
+
+// ranged takes a 206 answer to a request from offset: its Content-Range
+// must start at or before offset (what comes before is read past).
+func (r *resumingReader) ranged(resp *http.Response, offset int64) error {
+	var first, last, total int64
+	_, err := fmt.Sscanf(resp.Header.Get("Content-Range"), "bytes %d-%d/%d", &first, &last, &total)
+	if err != nil || first > offset || first < 0 {
+		resp.Body.Close()
+		r.noRange = true // a range the registry cannot say: the whole blob from then on
+		return r.open(offset)
+	}
+	return r.fromStart(resp.Body, offset, first)
+}
+
+// fromStart reads a body that starts at byte start of the blob past
+// offset, counting what is read again against the blob's size.
+func (r *resumingReader) fromStart(body io.ReadCloser, offset, start int64) error {
+	if skip := offset - start; skip > 0 {
+		if r.discarded += skip; r.discarded > r.desc.Size {
+			body.Close()
+			return fmt.Errorf("%s: the registry sends the blob from its start on every resume: given up after reading %d bytes again", r.desc.Digest, r.discarded)
+		}
+		if _, err := io.CopyN(io.Discard, body, skip); err != nil {
+			body.Close()
+			return r.resume(err)
+		}
+	}
+	r.body = body
 	return nil
 }
 
