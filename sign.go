@@ -18,6 +18,7 @@ import (
 	"github.com/airlock-dev/airlock/sign"
 	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
+	"github.com/airlock-dev/airlock/zarf"
 )
 
 // SignOptions tunes [Sign]. The zero value signs the package root alone,
@@ -43,6 +44,9 @@ type SignOptions struct {
 	// Show, if set, is called with every unsigned statement (saying whether
 	// it will be signed) before anything is signed; an error stops signing.
 	Show func(Statement) error
+	// Overwrite signs a Zarf package that is already signed again, as
+	// `zarf package sign --overwrite` does. Default: refused.
+	Overwrite bool
 }
 
 // Statement is an unsigned in-toto statement about a package root, as a
@@ -80,6 +84,9 @@ type SignResult struct {
 // match its digests is never signed, and each bundle is checked before it
 // is written.
 func Sign(ctx context.Context, target string, key *sign.Key, opts SignOptions) (*SignResult, error) {
+	if !registry.IsTarget(target) && zarf.IsTarball(target) {
+		return signZarfTarball(ctx, target, key, opts)
+	}
 	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry, Base: opts.Base})
 	if err != nil {
 		return nil, err

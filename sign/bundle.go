@@ -59,11 +59,23 @@ func Digest(ctx context.Context, subject digest.Digest, key *Key, opts Options) 
 // DSSE signs an in-toto statement in a DSSE envelope and returns the
 // Sigstore bundle (v0.3) as JSON. key is nil for keyless signing.
 func DSSE(ctx context.Context, statement []byte, key *Key, opts Options) ([]byte, error) {
+	return bundle(ctx, &sgsign.DSSEData{Data: statement, PayloadType: spec.MediaTypeInToto}, key, opts)
+}
+
+// Message signs data itself (a message signature, as cosign sign-blob
+// writes and Zarf signs zarf.yaml: over the bytes, not an in-toto
+// statement) with key, or keylessly, and returns the Sigstore bundle.
+func Message(ctx context.Context, data []byte, key *Key, opts Options) ([]byte, error) {
+	return bundle(ctx, &sgsign.PlainData{Data: data}, key, opts)
+}
+
+// bundle signs content into a Sigstore bundle, in its JSON form.
+func bundle(ctx context.Context, content sgsign.Content, key *Key, opts Options) ([]byte, error) {
 	keypair, bopts, err := bundleOptions(ctx, key, opts)
 	if err != nil {
 		return nil, err
 	}
-	b, err := sgsign.Bundle(&sgsign.DSSEData{Data: statement, PayloadType: spec.MediaTypeInToto}, keypair, bopts)
+	b, err := sgsign.Bundle(content, keypair, bopts)
 	if err != nil {
 		return nil, fmt.Errorf("sign bundle: %w", err)
 	}

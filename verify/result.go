@@ -61,6 +61,10 @@ type RecordInfo struct {
 type PackageInfo struct {
 	Name    string `json:"name,omitempty"`
 	Version string `json:"version,omitempty"`
+	// Format is "zarf" for a Zarf package ("" for an airlock package), and
+	// Architecture its architecture.
+	Format       string `json:"format,omitempty"`
+	Architecture string `json:"architecture,omitempty"`
 	// Digest is the package root's digest, what signatures are about.
 	Digest string `json:"digest,omitempty"`
 }
