@@ -32,6 +32,12 @@ type AttestationInfo struct {
 // ListAttestations lists the attestations attached to the package at target
 // without fetching the package's content or verifying anything.
 func ListAttestations(ctx context.Context, target string, opts InspectOptions) ([]AttestationInfo, error) {
+	if zt, ok, err := openZarfTarget(ctx, target, opts.Registry); ok {
+		if err != nil {
+			return nil, err
+		}
+		return listZarfAttestations(ctx, zt)
+	}
 	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry, Base: opts.Base})
 	if err != nil {
 		return nil, err
@@ -66,7 +72,21 @@ func ListAttestations(ctx context.Context, target string, opts InspectOptions) (
 // each under the policy's threshold, fetching only the referrers and
 // bundles it needs: never the package's content. A package whose
 // signatures do not verify never has its attestations reported verified.
+//
+// A Zarf package is verified as [Verify] verifies it (a published one by
+// its layers' digests, without downloading them), and its attestations are
+// those [Attest] attaches to it.
 func VerifyAttestations(ctx context.Context, target string, opts VerifyOptions) (*verify.Result, error) {
+	if len(opts.Policy.Attestations) == 0 {
+		return newResult(target), fmt.Errorf("attestation verify: name the attestations to verify (Policy.Attestations)")
+	}
+	if zt, ok, err := openZarfTarget(ctx, target, opts.Registry); ok {
+		if err != nil {
+			return newResult(target), err
+		}
+		res, _, err := verifyZarfAttestations(ctx, zt, target, opts)
+		return res, err
+	}
 	pkg, h, err := verifyAttestations(ctx, target, opts)
 	if pkg != nil {
 		pkg.Close()
@@ -120,6 +140,12 @@ func DownloadAttestation(ctx context.Context, target, predicateType string, raw 
 		}
 	}
 	opts.Policy = p
+	if zt, ok, err := openZarfTarget(ctx, target, opts.Registry); ok {
+		if err != nil {
+			return nil, err
+		}
+		return downloadZarfAttestation(ctx, zt, target, predicateType, raw, opts)
+	}
 	pkg, h, err := verifyAttestations(ctx, target, opts)
 	if err != nil {
 		return nil, err

@@ -86,7 +86,8 @@ type MirrorResult struct {
 // (oci://REGISTRY[/PREFIX]) through the verified handle: image
 // HOST/PATH:TAG lands at REGISTRY/PREFIX/PATH:TAG with the same digest.
 // Nothing is pushed before verification passes, and no manifest or tag
-// before every blob under it was uploaded and checked.
+// before every blob under it was uploaded and checked. A Zarf package's
+// images are mirrored the same way (see docs/zarf.md).
 func Mirror(ctx context.Context, target, dest string, opts MirrorOptions) (*MirrorResult, error) {
 	out := &MirrorResult{Images: []MirroredImage{}, Charts: []MirroredChart{}}
 	if _, err := parsePrefix(dest); err != nil {
@@ -94,6 +95,9 @@ func Mirror(ctx context.Context, target, dest string, opts MirrorOptions) (*Mirr
 	}
 	if opts.Record != nil && opts.InsecureSkipVerify {
 		return out, errRecordInsecure
+	}
+	if zout, ok, err := mirrorZarf(ctx, target, dest, opts); ok {
+		return zout, err
 	}
 	opts.HashAsRead = true // every blob mirrored is checked as it is uploaded, once
 	pkg, h, err := openChecked(ctx, target, opts.VerifyOptions, opts.InsecureSkipVerify)

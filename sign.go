@@ -5,6 +5,7 @@ package airlock
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -86,6 +87,15 @@ type SignResult struct {
 func Sign(ctx context.Context, target string, key *sign.Key, opts SignOptions) (*SignResult, error) {
 	if !registry.IsTarget(target) && zarf.IsTarball(target) {
 		return signZarfTarball(ctx, target, key, opts)
+	}
+	if registry.IsTarget(target) {
+		zp, err := openZarfPublished(ctx, target, opts.Registry)
+		if err == nil {
+			return signZarfPublished(ctx, zp, key, opts)
+		}
+		if !errors.Is(err, errNotZarf) {
+			return nil, err
+		}
 	}
 	pkg, err := Open(ctx, target, OpenOptions{Registry: opts.Registry, Base: opts.Base})
 	if err != nil {

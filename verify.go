@@ -13,7 +13,6 @@ import (
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/trust"
 	"github.com/airlock-dev/airlock/verify"
-	"github.com/airlock-dev/airlock/zarf"
 )
 
 // Verify opens the package at target (an archive path or an oci://
@@ -24,9 +23,8 @@ import (
 // *verify.Failure when the package is not trustworthy under the policy,
 // another error when verification could not be attempted.
 func Verify(ctx context.Context, target string, opts VerifyOptions) (*verify.Result, error) {
-	if !registry.IsTarget(target) && zarf.IsTarball(target) {
-		_, res, err := verifyZarfTarball(ctx, target, opts)
-		return res, err
+	if zv, ok, err := verifyZarf(ctx, target, opts, ""); ok {
+		return zv.res, err
 	}
 	pkg, h, err := openChecked(ctx, target, opts, false)
 	if err != nil {

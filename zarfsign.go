@@ -36,7 +36,7 @@ func signZarfTarball(ctx context.Context, path string, key *sign.Key, opts SignO
 	if len(t.Parts) > 1 || t.Parts[0] != path {
 		return nil, fmt.Errorf("sign %s: a split Zarf package is signed whole: join its parts first", path)
 	}
-	z, err := readZarfTarball(ctx, t)
+	z, err := readZarfTarball(ctx, t, "")
 	if err != nil {
 		return nil, err
 	}

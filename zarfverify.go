@@ -11,9 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/verify"
 	"github.com/airlock-dev/airlock/zarf"
 )
@@ -23,35 +27,46 @@ import (
 type zarfContent struct {
 	def                                   *zarf.Definition
 	definition, checksums, bundle, legacy []byte
-	files                                 map[string]digest.Digest
+	// images is images/index.json, the images the package carries.
+	images []byte
+	files  map[string]digest.Digest
 }
 
-// readZarfTarball reads a Zarf tarball once, hashing every file and
-// keeping the small ones the checks need.
-func readZarfTarball(ctx context.Context, t *zarf.Tarball) (*zarfContent, error) {
-	z := &zarfContent{}
-	keep := map[string]struct {
-		into  *[]byte
-		limit int64
-	}{
+// kept is where each file the checks read goes, and its bound.
+type kept struct {
+	into  *[]byte
+	limit int64
+}
+
+// kept lists the files the checks read whole.
+func (z *zarfContent) kept() map[string]kept {
+	return map[string]kept{
 		zarf.DefinitionFile: {&z.definition, zarf.MaxDefinitionSize},
 		zarf.ChecksumsFile:  {&z.checksums, zarf.MaxChecksumsSize},
 		zarf.BundleFile:     {&z.bundle, zarf.MaxSignatureSize},
 		zarf.LegacySigFile:  {&z.legacy, zarf.MaxSignatureSize},
+		zarf.ImageIndexFile: {&z.images, zarf.MaxDefinitionSize},
 	}
+}
+
+// readZarfTarball reads a Zarf tarball once, hashing every file and
+// keeping the small ones the checks need; with spool, it writes the
+// images/ files there as they are hashed.
+func readZarfTarball(ctx context.Context, t *zarf.Tarball, spool string) (*zarfContent, error) {
+	z := &zarfContent{}
+	keep := z.kept()
 	files, err := t.Walk(ctx, func(name string, r io.Reader) error {
 		k, ok := keep[name]
-		if !ok {
-			return nil
+		if ok {
+			data, err := readKept(name, r, k.limit)
+			if err != nil {
+				return err
+			}
+			*k.into, r = data, bytes.NewReader(data)
 		}
-		data, err := io.ReadAll(io.LimitReader(r, k.limit+1))
-		if err != nil {
-			return err
+		if spool != "" && strings.HasPrefix(name, "images/") {
+			return spoolFile(spool, name, r)
 		}
-		if int64(len(data)) > k.limit {
-			return verify.Fail(verify.ReasonMalformedPackage, "%s is more than the %d bytes allowed", name, k.limit)
-		}
-		*k.into = data
 		return nil
 	})
 	if err != nil {
@@ -59,6 +74,36 @@ func readZarfTarball(ctx context.Context, t *zarf.Tarball) (*zarfContent, error)
 	}
 	z.files = files
 	return z, z.parse()
+}
+
+// readKept reads a file the checks need, up to its bound.
+func readKept(name string, r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, verify.Fail(verify.ReasonMalformedPackage, "%s is more than the %d bytes allowed", name, limit)
+	}
+	return data, nil
+}
+
+// spoolFile writes a file of the package under dir (a private folder the
+// caller made), refusing to write over anything.
+func spoolFile(dir, name string, r io.Reader) error {
+	path := filepath.Join(dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // parse reads the definition.
@@ -84,7 +129,8 @@ func (z *zarfContent) info() verify.PackageInfo {
 // check verifies the package strictly, in Zarf's order: the signature over
 // zarf.yaml under the policy, then the expected name and version, then
 // aggregateChecksum against checksums.txt, then every file against
-// checksums.txt, with no file it does not list.
+// checksums.txt, with no file it does not list. The caller says when
+// everything it checks passed (res.Verified).
 func (z *zarfContent) check(v *verify.Verifier, opts VerifyOptions, res *verify.Result) error {
 	res.Package = z.info()
 	if err := z.checkSignature(v, opts, res); err != nil {
@@ -97,7 +143,6 @@ func (z *zarfContent) check(v *verify.Verifier, opts VerifyOptions, res *verify.
 	if check, err := z.checkIntegrity(res); err != nil {
 		return finish(res, err, check)
 	}
-	res.Verified = true
 	return nil
 }
 
@@ -113,7 +158,7 @@ func (z *zarfContent) checkIntegrity(res *verify.Result) (string, error) {
 	if err := z.checkFiles(); err != nil {
 		return "files", err
 	}
-	res.AddCheck("files", verify.StatusPassed, fmt.Sprintf("%d files, each matching %s, none it does not list", len(z.files)-z.unlisted(), zarf.ChecksumsFile))
+	res.AddCheck("files", verify.StatusPassed, fmt.Sprintf("%s, each matching %s, none it does not list", plural(len(z.files)-z.unlisted(), "file"), zarf.ChecksumsFile))
 	return "", nil
 }
 
@@ -189,23 +234,70 @@ func classifyZarf(err error) error {
 	return err
 }
 
-// verifyZarfTarball verifies the Zarf tarball at path.
-func verifyZarfTarball(ctx context.Context, path string, opts VerifyOptions) (*zarfContent, *verify.Result, error) {
+// verifyZarfTarball verifies the Zarf tarball at path, spooling its
+// images/ as readZarfTarball says.
+func verifyZarfTarball(ctx context.Context, path string, opts VerifyOptions, spool string) (*zarfContent, *verify.Result, *zarf.Tarball, error) {
 	res := newResult(path)
 	if err := opts.validate(); err != nil {
-		return nil, res, err
+		return nil, res, nil, err
 	}
 	v, err := verifier(opts.Trust)
 	if err != nil {
-		return nil, res, err
+		return nil, res, nil, err
 	}
 	t, err := zarf.OpenTarball(path)
 	if err != nil {
-		return nil, res, finish(res, classifyZarf(err), "layout")
+		return nil, res, nil, finish(res, classifyZarf(err), "layout")
 	}
-	z, err := readZarfTarball(ctx, t)
+	z, err := readZarfTarball(ctx, t, spool)
 	if err != nil {
-		return nil, res, finish(res, err, "layout")
+		return nil, res, nil, finish(res, err, "layout")
 	}
-	return z, res, z.check(v, opts, res)
+	if err := z.check(v, opts, res); err != nil {
+		return nil, res, nil, err
+	}
+	res.Verified = true
+	return z, res, t, nil
+}
+
+// plural says "1 file", "2 files".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// zarfVerified is a Zarf package verify looked at, and where it is.
+type zarfVerified struct {
+	z   *zarfContent
+	res *verify.Result
+	// tarball or published is where the package is.
+	tarball   *zarf.Tarball
+	published *zarfPublished
+}
+
+// verifyZarf verifies target when it is a Zarf package (a tarball, its
+// .part000, or a published one); ok is false when it is not one, and the
+// caller reads it as an airlock package. The result is set whenever ok.
+// With spool, a tarball's images/ are written there as they are hashed.
+func verifyZarf(ctx context.Context, target string, opts VerifyOptions, spool string) (zv *zarfVerified, ok bool, err error) {
+	zv = &zarfVerified{res: newResult(target)}
+	if !registry.IsTarget(target) {
+		if !zarf.IsTarball(target) {
+			return nil, false, nil
+		}
+		zv.z, zv.res, zv.tarball, err = verifyZarfTarball(ctx, target, opts, spool)
+		return zv, true, err
+	}
+	zp, err := openZarfPublished(ctx, target, opts.Registry)
+	if errors.Is(err, errNotZarf) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return zv, true, finish(zv.res, err, "layout")
+	}
+	zv.published = zp
+	zv.z, zv.res, err = verifyZarfPublished(ctx, zp, opts)
+	return zv, true, err
 }

@@ -22,6 +22,9 @@ const (
 	PredicateCycloneDX      = "https://cyclonedx.org/bom"
 	// BuildType is the SLSA buildType of `airlock create`.
 	BuildType = "https://airlock.dev/create/v1"
+	// BuildTypeZarf is the SLSA buildType of a Zarf package airlock
+	// describes: built by `zarf package create`, read by airlock.
+	BuildTypeZarf = "https://airlock.dev/zarf-package/v1"
 )
 
 // Dependency is one thing a package was built from.
@@ -57,6 +60,17 @@ type Build struct {
 	Started, Finished time.Time
 	// Env looks up the CI environment (GitHub Actions, GitLab CI). Nil: local.
 	Env func(string) (string, bool)
+	// BuildType is the provenance's buildType. Default: [BuildType].
+	BuildType string
+}
+
+// path is where a file or manifest is in the package: under its
+// component, or at the top when it has none.
+func (d Dependency) path() string {
+	if d.Component == "" {
+		return d.Name
+	}
+	return d.Component + "/" + d.Name
 }
 
 // Statement returns an in-toto Statement v1 about subject with the given

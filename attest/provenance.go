@@ -41,7 +41,7 @@ func Provenance(b Build) ([]byte, error) {
 	for _, d := range b.Dependencies {
 		name := d.Name
 		if d.Kind != "image" {
-			name = d.Component + "/" + d.Name
+			name = d.path()
 		}
 		deps = append(deps, &intoto.ResourceDescriptor{
 			Name:      name,
@@ -50,9 +50,13 @@ func Provenance(b Build) ([]byte, error) {
 			MediaType: d.MediaType,
 		})
 	}
+	buildType := BuildType
+	if b.BuildType != "" {
+		buildType = b.BuildType
+	}
 	p := &prov.Provenance{
 		BuildDefinition: &prov.BuildDefinition{
-			BuildType:            BuildType,
+			BuildType:            buildType,
 			ExternalParameters:   external,
 			InternalParameters:   ci.internal,
 			ResolvedDependencies: deps,

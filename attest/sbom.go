@@ -47,7 +47,7 @@ func SPDX(b Build) ([]byte, error) {
 		switch d.Kind {
 		case "file", "manifest":
 			doc.Files = append(doc.Files, &spdx.File{
-				FileName: "./" + d.Component + "/" + d.Name, FileSPDXIdentifier: id,
+				FileName: "./" + d.path(), FileSPDXIdentifier: id,
 				Checksums: []common.Checksum{checksum(d.Digest.Encoded())}, FileCopyrightText: "NOASSERTION",
 				FileTypes: []string{fileType(d.Kind)},
 			})

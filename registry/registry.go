@@ -72,6 +72,10 @@ type Options struct {
 	// headers, and each window in which a response body must deliver at
 	// least [MinProgress] bytes. Default: [DefaultTimeout].
 	Timeout time.Duration
+	// Architecture chooses, where a target is an index of packages one per
+	// architecture (as `zarf package publish` makes), which one is read.
+	// Default: the only one, else this machine's (GOARCH).
+	Architecture string
 }
 
 func (o Options) timeout() time.Duration {

@@ -28,6 +28,9 @@ HELM_VERSION=v3.22.0
 # tests. Its module has replace directives, so it is built inside the
 # downloaded module rather than with go install.
 POLICY_CONTROLLER_VERSION=v0.13.1
+# Zarf: packages made, signed and verified by the real Zarf for the Zarf
+# tests (also built inside its module: it has replace directives).
+ZARF_VERSION=v0.84.0
 
 install_go() { # NAME MODULE/CMD VERSION: build the command and install it as NAME
   local name=$1 pkg=$2 version=$3 stamp="$tools/.$1.version" bin
@@ -65,6 +68,7 @@ install_in_module() { # NAME MODULE VERSION ./CMD: build a command inside its ow
   echo "$version" > "$stamp"
 }
 install_in_module policy-tester github.com/sigstore/policy-controller "$POLICY_CONTROLLER_VERSION" ./cmd/tester
+install_in_module zarf github.com/zarf-dev/zarf "$ZARF_VERSION" .
 
 apt_updated=
 apt_install() { # PACKAGE [VERSION]: the pinned version, or the candidate if Debian no longer has it

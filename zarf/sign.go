@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -202,4 +203,15 @@ func writeEntry(tw *tar.Writer, name string, data []byte) error {
 	}
 	_, err := tw.Write(data)
 	return err
+}
+
+// ConfigJSON is the config Zarf publishes a package with: its definition
+// as JSON. Nothing verifies it (the signature is over zarf.yaml); Zarf
+// and registries show it.
+func ConfigJSON(definition []byte) ([]byte, error) {
+	var v any
+	if err := yaml.Unmarshal(definition, &v); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, DefinitionFile, err)
+	}
+	return json.Marshal(v)
 }

@@ -29,6 +29,7 @@ const (
 	ChecksumsFile  = "checksums.txt"
 	BundleFile     = "zarf.bundle.sig"
 	LegacySigFile  = "zarf.yaml.sig"
+	ImageIndexFile = "images/index.json"
 )
 
 // Media types of a published Zarf package.

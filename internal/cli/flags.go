@@ -22,7 +22,7 @@ import (
 // used at all.
 type networkFlags struct {
 	plainHTTP, skipTLSVerify, offline bool
-	caFile                            string
+	caFile, arch                      string
 	timeout                           time.Duration
 }
 
@@ -32,10 +32,11 @@ func (f *networkFlags) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&f.skipTLSVerify, "insecure-skip-tls-verify", false, "accept any TLS certificate from registries (transport only: signatures are still verified)")
 	cmd.Flags().BoolVar(&f.offline, "offline", false, "refuse every network connection: any attempt is an error")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", registry.DefaultTimeout, "bound on each registry request (a response must start, and keep moving, within it)")
+	cmd.Flags().StringVarP(&f.arch, "architecture", "a", "", "for a published Zarf package: the architecture to read (default: the only one, else this machine's)")
 }
 
 func (f *networkFlags) options() registry.Options {
-	return registry.Options{PlainHTTP: f.plainHTTP, CAFile: f.caFile, InsecureSkipTLSVerify: f.skipTLSVerify, Offline: f.offline, Timeout: f.timeout}
+	return registry.Options{PlainHTTP: f.plainHTTP, CAFile: f.caFile, InsecureSkipTLSVerify: f.skipTLSVerify, Offline: f.offline, Timeout: f.timeout, Architecture: f.arch}
 }
 
 // insecureFlag is --insecure: it only ever means "skip signing or signature

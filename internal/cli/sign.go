@@ -18,6 +18,7 @@ type signCmd struct {
 	statements statementFlags
 	network    networkFlags
 	base       baseFlag
+	overwrite  bool
 }
 
 func newSign() *cobra.Command {
@@ -33,7 +34,8 @@ func newSign() *cobra.Command {
 			"with signing flags signs the package, its provenance and its SBOM in one step.",
 		Example: "  airlock sign hello.tar --key team.key\n" +
 			"  airlock sign hello.tar --key team.key --statement https://slsa.dev/provenance/v1 --statement https://spdx.dev/Document\n" +
-			"  airlock sign oci://registry.example.com/apps/hello:1.0.0 --identity-token token.jwt",
+			"  airlock sign oci://registry.example.com/apps/hello:1.0.0 --identity-token token.jwt\n" +
+			"  airlock sign zarf-package-hello-amd64-1.0.0.tar.zst --key team.key   # a Zarf package, as zarf package sign",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return s.run(cmd, args[0]) },
 	}
@@ -41,6 +43,7 @@ func newSign() *cobra.Command {
 	s.statements.register(cmd)
 	s.network.register(cmd)
 	s.base.register(cmd)
+	cmd.Flags().BoolVar(&s.overwrite, "overwrite", false, "sign a Zarf package that is already signed again, replacing its signature (as zarf package sign --overwrite)")
 	return cmd
 }
 
@@ -49,7 +52,7 @@ func (s *signCmd) run(cmd *cobra.Command, target string) error {
 	if err != nil {
 		return err
 	}
-	signOpts := airlock.SignOptions{Sign: opts, Registry: s.network.options(), Base: s.base.value, Statements: s.statements.types, AllStatements: s.statements.all}
+	signOpts := airlock.SignOptions{Sign: opts, Registry: s.network.options(), Base: s.base.value, Statements: s.statements.types, AllStatements: s.statements.all, Overwrite: s.overwrite}
 	signOpts.Show = showStatement(cmd.OutOrStdout())
 	res, err := airlock.Sign(cmd.Context(), target, key, signOpts)
 	if err != nil {
