@@ -35,7 +35,7 @@ func newAttest() *cobra.Command {
 		Example: "  airlock attest hello.tar --predicate scan.json --type https://example.com/scan/v1 --key team.key\n" +
 			"  airlock attest zarf-package-hello-amd64-1.0.0.tar.zst --provenance --sbom --key team.key",
 		Args: cobra.ExactArgs(1),
-		RunE:  func(cmd *cobra.Command, args []string) error { return a.run(cmd, args[0]) },
+		RunE: func(cmd *cobra.Command, args []string) error { return a.run(cmd, args[0]) },
 	}
 	cmd.Flags().StringVar(&a.predicate, "predicate", "", "the predicate: a file holding a JSON object (required)")
 	cmd.Flags().StringVar(&a.predicateType, "type", "", "the predicate type URI, exactly (required: no type is ever assumed)")
