@@ -42,6 +42,7 @@ type AttestOptions struct {
 // [ZarfAttestationPath] (the statement about its zarf.yaml, which binds
 // every file through checksums.txt). Its checksums are checked first.
 func Attest(ctx context.Context, target, predicateType string, predicate []byte, key *sign.Key, opts AttestOptions) (ocispec.Descriptor, error) {
+	ctx = resolvingOnce(ctx)
 	if zt, ok, err := openZarfTarget(ctx, target, opts.Registry); ok {
 		if err == nil {
 			err = zt.checked(target)
@@ -95,6 +96,7 @@ func Attest(ctx context.Context, target, predicateType string, predicate []byte,
 // checksums are checked first, so the statement names what the package
 // holds. It is attached as [Attest] attaches one.
 func AttestGenerated(ctx context.Context, target, predicateType string, key *sign.Key, opts AttestOptions) (ocispec.Descriptor, error) {
+	ctx = resolvingOnce(ctx)
 	makers := map[string]func(attest.Build) ([]byte, error){attest.PredicateSLSAProvenance: attest.Provenance, attest.PredicateSPDX: attest.SPDX}
 	mk, known := makers[predicateType]
 	if !known {

@@ -32,6 +32,7 @@ type AttestationInfo struct {
 // ListAttestations lists the attestations attached to the package at target
 // without fetching the package's content or verifying anything.
 func ListAttestations(ctx context.Context, target string, opts InspectOptions) ([]AttestationInfo, error) {
+	ctx = resolvingOnce(ctx)
 	if zt, ok, err := openZarfTarget(ctx, target, opts.Registry); ok {
 		if err != nil {
 			return nil, err
@@ -77,6 +78,7 @@ func ListAttestations(ctx context.Context, target string, opts InspectOptions) (
 // its layers' digests, without downloading them), and its attestations are
 // those [Attest] attaches to it.
 func VerifyAttestations(ctx context.Context, target string, opts VerifyOptions) (*verify.Result, error) {
+	ctx = resolvingOnce(ctx)
 	if len(opts.Policy.Attestations) == 0 {
 		return newResult(target), fmt.Errorf("attestation verify: name the attestations to verify (Policy.Attestations)")
 	}
@@ -132,6 +134,7 @@ func verifyAttestations(ctx context.Context, target string, opts VerifyOptions) 
 // policy. It fetches only the attestations it needs, and returns the bytes
 // it verified.
 func DownloadAttestation(ctx context.Context, target, predicateType string, raw bool, opts VerifyOptions) ([]byte, error) {
+	ctx = resolvingOnce(ctx)
 	p := opts.Policy
 	p.Attestations = []policy.AttestationRule{{PredicateType: predicateType}}
 	for _, r := range opts.Policy.Attestations {

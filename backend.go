@@ -215,7 +215,7 @@ func openRemote(ctx context.Context, target string, opts registry.Options) (*rem
 	if err != nil {
 		return nil, ocispec.Descriptor{}, "", err
 	}
-	root, err := b.store.Repository().Resolve(ctx, ref.Reference)
+	root, err := resolveOnce(ctx, target, func() (ocispec.Descriptor, error) { return b.store.Repository().Resolve(ctx, ref.Reference) })
 	if err != nil {
 		return nil, ocispec.Descriptor{}, "", fmt.Errorf("resolve %s: %w", target, err)
 	}

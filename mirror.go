@@ -89,6 +89,7 @@ type MirrorResult struct {
 // before every blob under it was uploaded and checked. A Zarf package's
 // images are mirrored the same way (see docs/zarf.md).
 func Mirror(ctx context.Context, target, dest string, opts MirrorOptions) (*MirrorResult, error) {
+	ctx = resolvingOnce(ctx)
 	out := &MirrorResult{Images: []MirroredImage{}, Charts: []MirroredChart{}}
 	if _, err := parsePrefix(dest); err != nil {
 		return out, err

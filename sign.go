@@ -85,6 +85,7 @@ type SignResult struct {
 // match its digests is never signed, and each bundle is checked before it
 // is written.
 func Sign(ctx context.Context, target string, key *sign.Key, opts SignOptions) (*SignResult, error) {
+	ctx = resolvingOnce(ctx)
 	if !registry.IsTarget(target) && zarf.IsTarball(target) {
 		return signZarfTarball(ctx, target, key, opts)
 	}

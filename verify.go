@@ -23,6 +23,7 @@ import (
 // *verify.Failure when the package is not trustworthy under the policy,
 // another error when verification could not be attempted.
 func Verify(ctx context.Context, target string, opts VerifyOptions) (*verify.Result, error) {
+	ctx = resolvingOnce(ctx)
 	if zv, ok, err := verifyZarf(ctx, target, opts, ""); ok {
 		return zv.res, err
 	}

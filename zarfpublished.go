@@ -58,7 +58,7 @@ func openZarfPublished(ctx context.Context, target string, opts registry.Options
 	if err != nil {
 		return nil, err
 	}
-	root, err := b.store.Repository().Resolve(ctx, ref.Reference)
+	root, err := resolveOnce(ctx, target, func() (ocispec.Descriptor, error) { return b.store.Repository().Resolve(ctx, ref.Reference) })
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", target, err)
 	}
