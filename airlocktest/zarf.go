@@ -6,9 +6,12 @@ package airlocktest
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +21,10 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/opencontainers/go-digest"
+	specs "github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/errdef"
 )
 
 // ZarfFiles are the files of a Zarf package as Zarf v0.84 lays them out
@@ -137,4 +144,71 @@ func ReadZarfFiles(path string) (ZarfFiles, error) {
 			out[hdr.Name] = b.Bytes()
 		}
 	}
+}
+
+// Publish pushes the package to host/repo:tag as `zarf package publish`
+// lays it out: each file a layer titled with its path (layers in digest
+// order), a config of media type application/vnd.zarf.config.v1+json,
+// and an index naming the manifest for platform multi/arch. It returns the
+// index and the manifest.
+func (f ZarfFiles) Publish(t testing.TB, host, repo, tag, arch string) (index, manifest ocispec.Descriptor) {
+	t.Helper()
+	ctx := context.Background()
+	r := repository(t, host, repo)
+	push := func(mediaType string, data []byte) ocispec.Descriptor {
+		d := ocispec.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(data), Size: int64(len(data))}
+		if err := r.Push(ctx, d, bytes.NewReader(data)); err != nil && !errors.Is(err, errdef.ErrAlreadyExists) {
+			t.Fatal(err)
+		}
+		return d
+	}
+	var layers []ocispec.Descriptor
+	for path, data := range f {
+		l := push("application/vnd.zarf.layer.v1.blob", data)
+		l.Annotations = map[string]string{ocispec.AnnotationTitle: path}
+		layers = append(layers, l)
+	}
+	sort.Slice(layers, func(i, j int) bool { return layers[i].Digest < layers[j].Digest })
+	config := push("application/vnd.zarf.config.v1+json", []byte(`{"kind":"ZarfPackageConfig"}`))
+	mb, _ := json.Marshal(ocispec.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest, Config: config, Layers: layers})
+	manifest = push(ocispec.MediaTypeImageManifest, mb)
+	entry := manifest
+	entry.Platform = &ocispec.Platform{OS: "multi", Architecture: arch}
+	ib, _ := json.Marshal(ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageIndex, Manifests: []ocispec.Descriptor{entry}})
+	index = push(ocispec.MediaTypeImageIndex, ib)
+	if err := r.Tag(ctx, index, tag); err != nil {
+		t.Fatal(err)
+	}
+	return index, manifest
+}
+
+// AddImage adds to the package's images/ (an OCI image layout, as Zarf
+// writes it) a small random image pulled, as Zarf records it, by ref, and
+// returns its digest. Call Seal afterwards.
+func (f ZarfFiles) AddImage(ref string) digest.Digest {
+	layer := make([]byte, 8192)
+	rand.Read(layer)
+	blob := func(data []byte) ocispec.Descriptor {
+		d := digest.FromBytes(data)
+		f["images/blobs/sha256/"+d.Encoded()] = data
+		return ocispec.Descriptor{Digest: d, Size: int64(len(data))}
+	}
+	l := blob(layer)
+	l.MediaType = ocispec.MediaTypeImageLayer
+	cfg, _ := json.Marshal(ocispec.Image{Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"}, RootFS: ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{l.Digest}}})
+	c := blob(cfg)
+	c.MediaType = ocispec.MediaTypeImageConfig
+	mb, _ := json.Marshal(ocispec.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest, Config: c, Layers: []ocispec.Descriptor{l}})
+	m := blob(mb)
+	m.MediaType = ocispec.MediaTypeImageManifest
+	m.Annotations = map[string]string{ocispec.AnnotationRefName: ref, "org.opencontainers.image.base.name": ref}
+	var idx ocispec.Index
+	if old, ok := f["images/index.json"]; ok {
+		json.Unmarshal(old, &idx)
+	}
+	idx.SchemaVersion, idx.MediaType = 2, ocispec.MediaTypeImageIndex
+	idx.Manifests = append(idx.Manifests, m)
+	f["images/index.json"], _ = json.Marshal(idx)
+	f["images/oci-layout"] = []byte(`{"imageLayoutVersion":"1.0.0"}`)
+	return m.Digest
 }
