@@ -61,3 +61,5 @@ fuzz FuzzSafePath .
 fuzz FuzzRewriteImages ./kube
 fuzz FuzzHandler ./serve
 fuzz FuzzCheckShape ./internal/yamlfile
+fuzz FuzzTarball ./zarf
+fuzz FuzzDefinition ./zarf
