@@ -272,3 +272,65 @@ func TestZarfTarballAttestAndMirror(t *testing.T) {
 		t.Fatalf("a package that did not verify pushed %v", tags)
 	}
 }
+
+// A Zarf package signed keylessly by airlock verifies, offline, under an
+// identity, by airlock and by Zarf, against the same local Sigstore.
+func TestZarfKeyless(t *testing.T) {
+	s := sigstore(t)
+	dir, pkg, _ := zarfPackage(t)
+	token := s.Issuer.Token(t, "alice@example.com", nil)
+	airlock(t, dir, 0, "sign", pkg, "--identity-token", token, "--signing-config", s.SigningConfig, "--trusted-root", s.TrustedRoot)
+	id := []string{"--offline", "--trusted-root", s.TrustedRoot, "--certificate-oidc-issuer", s.Issuer.URL}
+	r := airlock(t, dir, 0, append([]string{"verify", pkg, "--certificate-identity", "alice@example.com"}, id...)...)
+	for _, want := range []string{"signed by alice@example.com", "transparency-log  ok", "timestamp         ok"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = airlock(t, dir, 3, append([]string{"verify", pkg, "--certificate-identity", "mallory@example.com"}, id...)...)
+	if !strings.Contains(r.stderr, "IDENTITY_MISMATCH") {
+		t.Fatalf("another identity: %s", r.stderr)
+	}
+	zarfRun(t, dir, 0, "package", "verify", pkg, "--certificate-identity", "alice@example.com",
+		"--certificate-oidc-issuer", s.Issuer.URL, "--trusted-root", s.TrustedRoot)
+	zarfRun(t, dir, 1, "package", "verify", pkg, "--certificate-identity", "mallory@example.com",
+		"--certificate-oidc-issuer", s.Issuer.URL, "--trusted-root", s.TrustedRoot)
+}
+
+// A package Zarf split in parts verifies from its .part000; a damaged or
+// missing part is refused.
+func TestZarfSplit(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	os.MkdirAll(src, 0o755)
+	big := make([]byte, 2500<<10)
+	for i := range big {
+		big[i] = byte(i*7919 + i/251) // incompressible enough to need three parts of 1 MB
+	}
+	sum := sha256.Sum256(big)
+	for i := 0; i < len(big); i += 32 {
+		sum = sha256.Sum256(sum[:])
+		copy(big[i:], sum[:])
+	}
+	os.WriteFile(filepath.Join(src, "big.bin"), big, 0o644)
+	os.WriteFile(filepath.Join(src, "zarf.yaml"), []byte("kind: ZarfPackageConfig\nmetadata:\n  name: big\n  version: 1.0.0\ncomponents:\n- name: data\n  required: true\n  files:\n  - source: big.bin\n    target: /tmp/big.bin\n"), 0o644)
+	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "team")
+	zarfRun(t, dir, 0, "package", "create", "src", "-o", ".", "--confirm", "--skip-sbom", "-a", "amd64", "--signing-key", "team.key", "--max-package-size", "1")
+	first := "zarf-package-big-amd64-1.0.0.tar.zst.part000"
+	for _, p := range []string{first, "zarf-package-big-amd64-1.0.0.tar.zst.part003"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Fatalf("zarf did not split the package in three: %v", err)
+		}
+	}
+	res := verifyJSON(t, dir, 0, first, "--key", "team.pub", "--insecure-ignore-tlog")
+	if res.Package.Name != "big" {
+		t.Fatalf("%+v", res.Package)
+	}
+	part := filepath.Join(dir, "zarf-package-big-amd64-1.0.0.tar.zst.part002")
+	data, _ := os.ReadFile(part)
+	data[len(data)/2] ^= 1
+	os.WriteFile(part, data, 0o644)
+	airlock(t, dir, 3, "verify", first, "--key", "team.pub", "--insecure-ignore-tlog")
+	os.Remove(part)
+	airlock(t, dir, 1, "verify", first, "--key", "team.pub", "--insecure-ignore-tlog")
+}
