@@ -16,6 +16,7 @@ import (
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
+	"github.com/airlock-dev/airlock/zarf"
 )
 
 // OpenOptions tunes [Open]. The zero value is valid.
@@ -65,6 +66,8 @@ func Open(ctx context.Context, target string, opts OpenOptions) (*Package, error
 	var err error
 	if registry.IsTarget(target) {
 		src, root, tag, err = openRemote(ctx, target, opts.Registry)
+	} else if zarf.IsTarball(target) {
+		return nil, fmt.Errorf("%s is a Zarf package: verify, sign, attest, attestation and mirror take it; this verb is for airlock packages", target)
 	} else {
 		src, root, err = openArchive(ctx, target, opts)
 	}

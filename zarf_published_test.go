@@ -233,3 +233,24 @@ func TestZarfMirror(t *testing.T) {
 		}
 	})
 }
+
+// verify with required attestations checks them on a Zarf package too.
+func TestZarfVerifyRequiresAttestations(t *testing.T) {
+	ctx := context.Background()
+	key, p := newKey(t, "team.pub")
+	pkg := signedZarfFiles(t, airlocktest.NewZarfFiles(t, "demo"), key).Write(t, t.TempDir(), false)
+	pp := p
+	pp.Attestations = []policy.AttestationRule{{PredicateType: attest.PredicateSLSAProvenance}}
+	if _, err := airlock.Verify(ctx, pkg, airlock.VerifyOptions{Policy: pp}); !isReason(err, verify.ReasonPredicateMissing) {
+		t.Fatalf("expected PREDICATE_MISSING, got %v", err)
+	}
+	if _, err := airlock.AttestGenerated(ctx, pkg, attest.PredicateSLSAProvenance, key, airlock.AttestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := airlock.Verify(ctx, pkg, airlock.VerifyOptions{Policy: pp}); err != nil || !res.Verified {
+		t.Fatalf("with its provenance: %v", err)
+	}
+	if _, err := airlock.Verify(ctx, pkg, airlock.VerifyOptions{Policy: p, RequireImageSignatures: true}); err == nil {
+		t.Fatal("image signatures required of a Zarf package: verified")
+	}
+}

@@ -58,7 +58,7 @@ func openZarfTarget(ctx context.Context, target string, opts registry.Options) (
 		if err != nil {
 			return nil, true, err
 		}
-		zt = &zarfTarget{z: z, path: target, subject: ocispec.Descriptor{MediaType: "application/yaml", Digest: digest.FromBytes(z.definition), Size: int64(len(z.definition))}}
+		zt = &zarfTarget{z: z, path: target, subject: z.subject()}
 	} else {
 		zp, err := openZarfPublished(ctx, target, opts)
 		if errors.Is(err, errNotZarf) {
@@ -269,22 +269,37 @@ func verifyZarfAttestations(ctx context.Context, zt *zarfTarget, target string, 
 	if err := zt.z.check(v, opts, res); err != nil {
 		return res, nil, err
 	}
-	atts, unsigned, err := zt.attestations(ctx)
+	atts, err := zt.checkAttestations(ctx, v, opts, res)
 	if err != nil {
 		return res, nil, err
+	}
+	res.Verified = true
+	return res, atts, nil
+}
+
+// checkAttestations verifies the package's attestations against the
+// policy's requirements, about its subject, and returns them.
+func (zt *zarfTarget) checkAttestations(ctx context.Context, v *verify.Verifier, opts VerifyOptions, res *verify.Result) ([]verify.Attestation, error) {
+	atts, unsigned, err := zt.attestations(ctx)
+	if err != nil {
+		return nil, finish(res, err, "attestation")
 	}
 	results, err := v.Attestations(zt.subject.Digest, atts, unsigned, opts.Policy)
 	res.Attestations = append(res.Attestations, results...)
 	if err != nil {
-		return res, nil, finish(res, err, "attestation")
+		return nil, finish(res, err, "attestation")
 	}
 	for _, a := range results {
 		if a.Verified && a.Required {
 			res.AddCheck("attestation", verify.StatusPassed, fmt.Sprintf("%s signed by %s (%s)", a.PredicateType, signerOf(a.SignatureResult), a.Source))
 		}
 	}
-	res.Verified = true
-	return res, atts, nil
+	return atts, nil
+}
+
+// subject is what a Zarf tarball's attestations are about: its zarf.yaml.
+func (z *zarfContent) subject() ocispec.Descriptor {
+	return ocispec.Descriptor{MediaType: "application/yaml", Digest: digest.FromBytes(z.definition), Size: int64(len(z.definition))}
 }
 
 // downloadZarfAttestation returns the statement (or, with raw, the bundle)

@@ -287,17 +287,55 @@ func verifyZarf(ctx context.Context, target string, opts VerifyOptions, spool st
 		if !zarf.IsTarball(target) {
 			return nil, false, nil
 		}
+		if err := zarfOptions(opts); err != nil {
+			return zv, true, err
+		}
 		zv.z, zv.res, zv.tarball, err = verifyZarfTarball(ctx, target, opts, spool)
-		return zv, true, err
+	} else {
+		var zp *zarfPublished
+		zp, err = openZarfPublished(ctx, target, opts.Registry)
+		if errors.Is(err, errNotZarf) {
+			return nil, false, nil
+		}
+		if err == nil {
+			err = zarfOptions(opts)
+		}
+		if err != nil {
+			return zv, true, finish(zv.res, err, "layout")
+		}
+		zv.published = zp
+		zv.z, zv.res, err = verifyZarfPublished(ctx, zp, opts)
 	}
-	zp, err := openZarfPublished(ctx, target, opts.Registry)
-	if errors.Is(err, errNotZarf) {
-		return nil, false, nil
+	if err == nil && len(opts.Policy.Attestations) > 0 {
+		err = zv.checkAttestations(ctx, opts)
+	}
+	return zv, true, err
+}
+
+// zarfOptions refuses the options a Zarf package cannot satisfy: it
+// records no publisher's policy for its images.
+func zarfOptions(opts VerifyOptions) error {
+	if opts.ImagePolicy != nil || opts.RequireImageSignatures {
+		return errors.New("image signature policies are for airlock packages: a Zarf package records no publisher's policy for its images")
+	}
+	return nil
+}
+
+// checkAttestations verifies the attestations the policy requires of a
+// package that verified.
+func (zv *zarfVerified) checkAttestations(ctx context.Context, opts VerifyOptions) error {
+	zt := &zarfTarget{z: zv.z, published: zv.published}
+	if zv.published != nil {
+		zt.subject = zv.published.manifest
+	} else {
+		zt.path, zt.subject = zv.tarball.Path, zv.z.subject()
+	}
+	v, err := verifier(opts.Trust)
+	if err == nil {
+		_, err = zt.checkAttestations(ctx, v, opts, zv.res)
 	}
 	if err != nil {
-		return zv, true, finish(zv.res, err, "layout")
+		zv.res.Verified = false
 	}
-	zv.published = zp
-	zv.z, zv.res, err = verifyZarfPublished(ctx, zp, opts)
-	return zv, true, err
+	return err
 }
