@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -63,6 +64,34 @@ func Version() string {
 		return bi.Main.Version
 	}
 	return "devel"
+}
+
+// BuildInfo says which airlock this is.
+type BuildInfo struct {
+	// Version is the module version ("devel" from a checkout).
+	Version string `json:"version"`
+	// Commit is the VCS revision it was built from, when known; Modified
+	// says the work tree had changes.
+	Commit   string `json:"commit,omitempty"`
+	Modified bool   `json:"modified,omitempty"`
+	// GoVersion is the Go toolchain that built it.
+	GoVersion string `json:"goVersion"`
+}
+
+// Build returns airlock's build information.
+func Build() BuildInfo {
+	b := BuildInfo{Version: Version(), GoVersion: runtime.Version()}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				b.Commit = s.Value
+			case "vcs.modified":
+				b.Modified = s.Value == "true"
+			}
+		}
+	}
+	return b
 }
 
 // DefaultVerifierID names airlock at its version, as a package URL.

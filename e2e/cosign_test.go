@@ -110,8 +110,8 @@ func TestCosignVerifiesAirlockProvenance(t *testing.T) {
 	}
 	airlock(t, dir, 0, "attestation", "verify", target, "--predicate-type", "https://slsa.dev/provenance/v1", "--key", "team.pub", "--insecure-ignore-tlog")
 	r = airlock(t, dir, 3, "attestation", "verify", target, "--predicate-type", "https://example.com/absent", "--key", "team.pub", "--insecure-ignore-tlog")
-	if !strings.Contains(r.stderr, "PREDICATE_MISSING") {
-		t.Fatalf("expected PREDICATE_MISSING: %s", r.stderr)
+	if !strings.Contains(r.stdout, "PREDICATE_MISSING") {
+		t.Fatalf("expected PREDICATE_MISSING: %s", r.stdout)
 	}
 	airlock(t, dir, 0, "attestation", "download", target, "--type", "https://spdx.dev/Document", "-o", "sbom.json", "--key", "team.pub", "--insecure-ignore-tlog")
 	data, _ := os.ReadFile(filepath.Join(dir, "sbom.json"))

@@ -59,8 +59,8 @@ func TestKeylessSignAndVerifyOffline(t *testing.T) {
 				args = append(args, id...)
 			}
 			r := airlock(t, dir, tt.code, args...)
-			if !strings.Contains(r.stderr, tt.says) {
-				t.Fatalf("expected %q in:\n%s", tt.says, r.stderr)
+			if !strings.Contains(r.stdout, tt.says) {
+				t.Fatalf("expected %q in:\n%s", tt.says, r.stdout)
 			}
 		})
 	}

@@ -288,8 +288,8 @@ func TestZarfKeyless(t *testing.T) {
 		}
 	}
 	r = airlock(t, dir, 3, append([]string{"verify", pkg, "--certificate-identity", "mallory@example.com"}, id...)...)
-	if !strings.Contains(r.stderr, "IDENTITY_MISMATCH") {
-		t.Fatalf("another identity: %s", r.stderr)
+	if !strings.Contains(r.stdout, "IDENTITY_MISMATCH") {
+		t.Fatalf("another identity: %s", r.stdout)
 	}
 	zarfRun(t, dir, 0, "package", "verify", pkg, "--certificate-identity", "alice@example.com",
 		"--certificate-oidc-issuer", s.Issuer.URL, "--trusted-root", s.TrustedRoot)

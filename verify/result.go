@@ -113,7 +113,9 @@ func (r SignatureResult) fail(reason Reason, msg string) SignatureResult {
 
 // FailureInfo is a [Failure] in JSON.
 type FailureInfo struct {
-	Reason  Reason `json:"reason"`
+	// Reason is the failure's reason code; empty when the package could not
+	// be verified at all (exit 1) rather than failed verification.
+	Reason  Reason `json:"reason,omitempty"`
 	Message string `json:"message"`
 }
 

@@ -100,18 +100,32 @@ const (
 
 // report prints a verification result as text or JSON and passes err on.
 // Errors that are not verification failures are returned without a report.
+//
+// The error returned is marked as reported when the report described it
+// (a verification failure, or any failure in JSON), so that it is not
+// printed twice.
 func report(cmd *cobra.Command, format formatFlag, sc scope, res *verify.Result, err error) error {
-	if _, failed := verify.AsFailure(err); err != nil && !failed {
+	_, failed := verify.AsFailure(err)
+	if err != nil && !failed && format.value != "json" {
 		return err
 	}
 	if format.value == "json" {
+		if err != nil && res != nil && res.Failure == nil {
+			res.Verified, res.Failure = false, failureResult(cmd, err).Failure
+		}
+		if res == nil {
+			res = failureResult(cmd, err)
+		}
 		if jerr := printJSON(cmd.OutOrStdout(), res); jerr != nil {
 			return jerr
 		}
-		return err
+	} else {
+		printResult(cmd.OutOrStdout(), res, sc)
 	}
-	printResult(cmd.OutOrStdout(), res, sc)
-	return err
+	if err != nil {
+		return &reportedError{err}
+	}
+	return nil
 }
 
 var marks = map[string]string{verify.StatusPassed: "ok", verify.StatusFailed: "FAILED", verify.StatusSkipped: "skipped"}
