@@ -24,7 +24,7 @@ import (
 // another error when verification could not be attempted.
 func Verify(ctx context.Context, target string, opts VerifyOptions) (*verify.Result, error) {
 	ctx = resolvingOnce(ctx)
-	if zv, ok, err := verifyZarf(ctx, target, opts, ""); ok {
+	if zv, ok, err := verifyZarf(ctx, target, opts); ok {
 		return zv.res, err
 	}
 	pkg, h, err := openChecked(ctx, target, opts, false)

@@ -10,10 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -21,7 +23,6 @@ import (
 
 	"github.com/airlock-dev/airlock/archive"
 	"github.com/airlock-dev/airlock/attest"
-	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/sign"
 	"github.com/airlock-dev/airlock/spec"
@@ -54,7 +55,7 @@ func openZarfTarget(ctx context.Context, target string, opts registry.Options) (
 		if err != nil {
 			return nil, true, classifyZarf(err)
 		}
-		z, err := readZarfTarball(ctx, t, "")
+		z, err := readZarfTarball(ctx, t)
 		if err != nil {
 			return nil, true, err
 		}
@@ -132,8 +133,16 @@ func ZarfAttestationPath(pkg, predicateType string) string {
 	return pkg + "." + short + ".sigstore.json"
 }
 
+// Bounds on the bundles read beside a Zarf tarball.
+const (
+	maxBesideCount = 64
+	maxBesideBytes = 64 << 20
+)
+
 // attestationsBeside reads the bundles beside a Zarf tarball
-// (PKG.*.sigstore.json), each bounded, unverified.
+// (PKG.*.sigstore.json): regular files only (no link followed), each
+// bounded, at most maxBesideCount of them and maxBesideBytes in all;
+// unverified.
 func attestationsBeside(pkg string) ([]verify.Attestation, error) {
 	dir, base := filepath.Split(pkg)
 	if dir == "" {
@@ -144,18 +153,43 @@ func attestationsBeside(pkg string) ([]verify.Attestation, error) {
 		return nil, err
 	}
 	var out []verify.Attestation
+	total := 0
 	for _, e := range entries {
 		name := e.Name()
 		if !e.Type().IsRegular() || !strings.HasPrefix(name, base+".") || !strings.HasSuffix(name, ".sigstore.json") {
 			continue
 		}
-		data, err := limited.ReadFile(filepath.Join(dir, name), spec.MaxBundleSize)
+		if len(out) == maxBesideCount {
+			return nil, fmt.Errorf("more than %d attestation bundles beside %s", maxBesideCount, pkg)
+		}
+		data, err := readRegular(filepath.Join(dir, name), spec.MaxBundleSize)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if total += len(data); total > maxBesideBytes {
+			return nil, fmt.Errorf("the attestation bundles beside %s hold more than %d bytes", pkg, maxBesideBytes)
 		}
 		out = append(out, verify.Attestation{Source: name, Bundle: data})
 	}
 	return out, nil
+}
+
+// readRegular reads at most limit bytes of the regular file at path,
+// following no link and never blocking on a pipe.
+func readRegular(path string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("expected a regular file: %v", err)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		err = fmt.Errorf("more than the %d bytes allowed", limit)
+	}
+	return data, err
 }
 
 // attestations lists the attestations of the package: the bundles beside

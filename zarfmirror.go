@@ -5,12 +5,15 @@ package airlock
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/errdef"
 
@@ -35,7 +38,7 @@ func mirrorZarf(ctx context.Context, target, dest string, opts MirrorOptions) (o
 	}
 	defer os.RemoveAll(spool)
 	opts.HashAsRead = true
-	zv, ok, err := verifyZarf(ctx, target, opts.VerifyOptions, spool)
+	zv, ok, err := verifyZarf(ctx, target, opts.VerifyOptions)
 	if !ok {
 		return out, false, nil
 	}
@@ -43,8 +46,11 @@ func mirrorZarf(ctx context.Context, target, dest string, opts MirrorOptions) (o
 	if err == nil && (opts.InsecureSkipVerify || opts.Record != nil) {
 		err = errors.New("mirror: a Zarf package is mirrored verified, without a record (--insecure and --record-key are for airlock packages)")
 	}
+	if err == nil && zv.tarball != nil {
+		err = spoolImages(ctx, zv.tarball, zv.z, spool)
+	}
 	if err != nil {
-		return out, true, err
+		return out, true, finish(zv.res, classifyZarf(err), "")
 	}
 	src := &zarfImages{z: zv.z, spool: spool, published: zv.published}
 	if err := src.mirror(ctx, dest, opts, out); err != nil {
@@ -78,6 +84,9 @@ func (s *zarfImages) mirror(ctx context.Context, dest string, opts MirrorOptions
 	repos := &uploads{byRepo: map[string]*upload{}, opts: opts.Registry}
 	for _, img := range images {
 		source := img.Annotations[ocispec.AnnotationRefName]
+		if _, pinned, ok := strings.Cut(source, "@"); ok && pinned != img.Digest.String() {
+			return verify.Fail(verify.ReasonMalformedPackage, "%s names %s by %s, its entry is %s", zarf.ImageIndexFile, source, pinned, img.Digest)
+		}
 		dst, tag, err := destination(prefix, source)
 		if err != nil {
 			return verify.Fail(verify.ReasonMalformedPackage, "%s: %v", zarf.ImageIndexFile, err)
@@ -133,4 +142,52 @@ func (s *zarfImages) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.Rea
 		return nil, verify.Fail(verify.ReasonMalformedPackage, "%s: expected %d bytes, as images/index.json or a manifest says", blobPath(desc), desc.Size)
 	}
 	return f, nil
+}
+
+// spoolImages reads the verified tarball again and writes into dir the
+// files of its image layout that checksums.txt lists (index.json,
+// oci-layout, blobs named by their digests), each checked, once read,
+// against the digest that verified: a tarball changed since is refused.
+func spoolImages(ctx context.Context, t *zarf.Tarball, z *zarfContent, dir string) error {
+	_, err := t.Walk(ctx, func(name string, r io.Reader) error {
+		if _, listed := z.files[name]; !listed || !spooled(name) {
+			return nil
+		}
+		h := sha256.New()
+		if err := spoolFile(dir, name, io.TeeReader(r, h)); err != nil {
+			return err
+		}
+		if found := digest.NewDigest(digest.SHA256, h); found != z.files[name] {
+			return verify.Fail(verify.ReasonDigestMismatch, "%s changed since it verified: expected %s, found %s", name, z.files[name], found)
+		}
+		return nil
+	})
+	return err
+}
+
+// spooled says whether mirror needs a file of the image layout.
+func spooled(name string) bool {
+	if name == zarf.ImageIndexFile || name == "images/oci-layout" {
+		return true
+	}
+	hexpart, ok := strings.CutPrefix(name, "images/blobs/sha256/")
+	return ok && digest.NewDigestFromEncoded(digest.SHA256, hexpart).Validate() == nil
+}
+
+// spoolFile writes a file of the package under dir (a private folder the
+// caller made), refusing to write over anything.
+func spoolFile(dir, name string, r io.Reader) error {
+	path := filepath.Join(dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

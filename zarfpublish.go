@@ -148,29 +148,36 @@ func putJSON(src overlay, mediaType string, v any) (ocispec.Descriptor, error) {
 	return d, nil
 }
 
-// publish pushes the new root (blobs, then manifests) and the signature
-// referrer, then moves the tag, only if it still names the root read: a
-// tag moved meanwhile is TAG_MOVED, and left where it is.
+// publish pushes the new root (blobs, then manifests), then, only if the
+// tag still names the root read, the signature referrer and the tag: a
+// tag moved meanwhile is TAG_MOVED, the signed package left pushed by
+// digest and nothing else (registries offer no compare-and-swap of a tag:
+// the window between the last look and the move is as short as it can be).
 func (zp *zarfPublished) publish(ctx context.Context, src overlay, root, sigRef ocispec.Descriptor, opts SignOptions) error {
-	u := newUpload(zp.b.repository())
-	if err := u.add(ctx, src, root); err != nil {
+	push := func(d ocispec.Descriptor) error {
+		u := newUpload(zp.b.repository())
+		if err := u.add(ctx, src, d); err != nil {
+			return err
+		}
+		return classify(transfer(ctx, src, []*upload{u}, TransferOptions{Registry: opts.Registry}))
+	}
+	if err := push(root); err != nil {
 		return err
 	}
-	if err := u.add(ctx, src, sigRef); err != nil {
-		return err
+	if zp.tag != "" {
+		now, err := zp.b.repository().Resolve(ctx, zp.tag)
+		if err != nil {
+			return fmt.Errorf("resolve %s again: %w", zp.target, err)
+		}
+		if now.Digest != zp.root.Digest {
+			return verify.Fail(verify.ReasonTagMoved, "expected the tag %s to still name %s, found %s: the signed package is pushed as %s, the tag left alone", zp.tag, zp.root.Digest, now.Digest, root.Digest)
+		}
 	}
-	if err := transfer(ctx, src, []*upload{u}, TransferOptions{Registry: opts.Registry}); err != nil {
-		return classify(err)
+	if err := push(sigRef); err != nil {
+		return err
 	}
 	if zp.tag == "" {
 		return nil
-	}
-	now, err := zp.b.repository().Resolve(ctx, zp.tag)
-	if err != nil {
-		return fmt.Errorf("resolve %s again: %w", zp.target, err)
-	}
-	if now.Digest != zp.root.Digest {
-		return verify.Fail(verify.ReasonTagMoved, "expected the tag %s to still name %s, found %s: the signed package is pushed as %s, the tag left alone", zp.tag, zp.root.Digest, now.Digest, root.Digest)
 	}
 	return zp.b.repository().Tag(ctx, root, zp.tag)
 }

@@ -36,7 +36,7 @@ func signZarfTarball(ctx context.Context, path string, key *sign.Key, opts SignO
 	if len(t.Parts) > 1 || t.Parts[0] != path {
 		return nil, fmt.Errorf("sign %s: a split Zarf package is signed whole: join its parts first", path)
 	}
-	z, err := readZarfTarball(ctx, t, "")
+	z, err := readZarfTarball(ctx, t)
 	if err != nil {
 		return nil, err
 	}
@@ -60,13 +60,22 @@ func signZarfTarball(ctx context.Context, path string, key *sign.Key, opts SignO
 		}
 	}
 	replace := map[string][]byte{zarf.DefinitionFile: definition, zarf.BundleFile: bundle}
+	drop := map[string]bool{zarf.LegacySigFile: true}
 	err = archive.Atomic(path, func(f *os.File) error {
-		return t.Rewrite(ctx, f, replace, map[string]bool{zarf.LegacySigFile: true}, func(name string, d digest.Digest) error {
-			if z.files[name] != d {
-				return verify.Fail(verify.ReasonDigestMismatch, "%s changed while it was signed: expected %s, found %s", name, z.files[name], d)
+		copied := map[string]bool{}
+		err := t.Rewrite(ctx, f, replace, drop, func(name string, d digest.Digest) error {
+			if want, ok := z.files[name]; !ok || want != d {
+				return verify.Fail(verify.ReasonDigestMismatch, "%s changed while it was signed: expected %s, found %s", name, want, d)
 			}
+			copied[name] = true
 			return nil
 		})
+		for name := range z.files {
+			if _, replaced := replace[name]; err == nil && !copied[name] && !replaced && !drop[name] {
+				err = verify.Fail(verify.ReasonMissingBlob, "%s changed while it was signed: %s is gone", path, name)
+			}
+		}
+		return err
 	})
 	if err != nil {
 		return nil, err

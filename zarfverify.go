@@ -11,9 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/opencontainers/go-digest"
 
@@ -50,9 +47,8 @@ func (z *zarfContent) kept() map[string]kept {
 }
 
 // readZarfTarball reads a Zarf tarball once, hashing every file and
-// keeping the small ones the checks need; with spool, it writes the
-// images/ files there as they are hashed.
-func readZarfTarball(ctx context.Context, t *zarf.Tarball, spool string) (*zarfContent, error) {
+// keeping the small ones the checks need.
+func readZarfTarball(ctx context.Context, t *zarf.Tarball) (*zarfContent, error) {
 	z := &zarfContent{}
 	keep := z.kept()
 	files, err := t.Walk(ctx, func(name string, r io.Reader) error {
@@ -62,10 +58,7 @@ func readZarfTarball(ctx context.Context, t *zarf.Tarball, spool string) (*zarfC
 			if err != nil {
 				return err
 			}
-			*k.into, r = data, bytes.NewReader(data)
-		}
-		if spool != "" && strings.HasPrefix(name, "images/") {
-			return spoolFile(spool, name, r)
+			*k.into = data
 		}
 		return nil
 	})
@@ -86,24 +79,6 @@ func readKept(name string, r io.Reader, limit int64) ([]byte, error) {
 		return nil, verify.Fail(verify.ReasonMalformedPackage, "%s is more than the %d bytes allowed", name, limit)
 	}
 	return data, nil
-}
-
-// spoolFile writes a file of the package under dir (a private folder the
-// caller made), refusing to write over anything.
-func spoolFile(dir, name string, r io.Reader) error {
-	path := filepath.Join(dir, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(f, r)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // parse reads the definition.
@@ -234,9 +209,8 @@ func classifyZarf(err error) error {
 	return err
 }
 
-// verifyZarfTarball verifies the Zarf tarball at path, spooling its
-// images/ as readZarfTarball says.
-func verifyZarfTarball(ctx context.Context, path string, opts VerifyOptions, spool string) (*zarfContent, *verify.Result, *zarf.Tarball, error) {
+// verifyZarfTarball verifies the Zarf tarball at path.
+func verifyZarfTarball(ctx context.Context, path string, opts VerifyOptions) (*zarfContent, *verify.Result, *zarf.Tarball, error) {
 	res := newResult(path)
 	if err := opts.validate(); err != nil {
 		return nil, res, nil, err
@@ -249,7 +223,7 @@ func verifyZarfTarball(ctx context.Context, path string, opts VerifyOptions, spo
 	if err != nil {
 		return nil, res, nil, finish(res, classifyZarf(err), "layout")
 	}
-	z, err := readZarfTarball(ctx, t, spool)
+	z, err := readZarfTarball(ctx, t)
 	if err != nil {
 		return nil, res, nil, finish(res, err, "layout")
 	}
@@ -280,8 +254,7 @@ type zarfVerified struct {
 // verifyZarf verifies target when it is a Zarf package (a tarball, its
 // .part000, or a published one); ok is false when it is not one, and the
 // caller reads it as an airlock package. The result is set whenever ok.
-// With spool, a tarball's images/ are written there as they are hashed.
-func verifyZarf(ctx context.Context, target string, opts VerifyOptions, spool string) (zv *zarfVerified, ok bool, err error) {
+func verifyZarf(ctx context.Context, target string, opts VerifyOptions) (zv *zarfVerified, ok bool, err error) {
 	zv = &zarfVerified{res: newResult(target)}
 	if !registry.IsTarget(target) {
 		if !zarf.IsTarball(target) {
@@ -290,7 +263,7 @@ func verifyZarf(ctx context.Context, target string, opts VerifyOptions, spool st
 		if err := zarfOptions(opts); err != nil {
 			return zv, true, err
 		}
-		zv.z, zv.res, zv.tarball, err = verifyZarfTarball(ctx, target, opts, spool)
+		zv.z, zv.res, zv.tarball, err = verifyZarfTarball(ctx, target, opts)
 	} else {
 		var zp *zarfPublished
 		zp, err = openZarfPublished(ctx, target, opts.Registry)

@@ -334,3 +334,28 @@ func TestZarfSplit(t *testing.T) {
 	os.Remove(part)
 	airlock(t, dir, 1, "verify", first, "--key", "team.pub", "--insecure-ignore-tlog")
 }
+
+// A v1beta1 package (Zarf writes its zarf.yaml as a v1alpha1 and a
+// v1beta1 document, and reads the v1beta1 one) is signed and verified
+// both ways; every document stays.
+func TestZarfV1beta1(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	os.MkdirAll(src, 0o755)
+	os.WriteFile(filepath.Join(src, "hello.txt"), []byte("hello\n"), 0o644)
+	os.WriteFile(filepath.Join(src, "zarf.yaml"), []byte("apiVersion: zarf.dev/v1beta1\nkind: ZarfPackageConfig\nmetadata:\n  name: beta\n  version: 1.0.0\ncomponents:\n- name: app\n  files:\n  - source: hello.txt\n    destination: /tmp/hello.txt\n"), 0o644)
+	zarfRun(t, dir, 0, "package", "create", "src", "-o", ".", "--confirm", "--skip-sbom", "-a", "amd64")
+	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "team")
+	pkg := "zarf-package-beta-amd64-1.0.0.tar.zst"
+	os.MkdirAll(filepath.Join(dir, "by-zarf"), 0o755)
+	copyFile(t, filepath.Join(dir, pkg), filepath.Join(dir, "by-zarf", pkg))
+	airlock(t, dir, 0, "sign", pkg, "--key", "team.key")
+	zarfRun(t, dir, 0, "package", "verify", pkg, "--key", "team.pub")
+	airlock(t, dir, 0, "verify", pkg, "--key", "team.pub", "--insecure-ignore-tlog")
+	f, err := airlocktest.ReadZarfFiles(filepath.Join(dir, pkg))
+	if err != nil || !strings.Contains(string(f["zarf.yaml"]), "apiVersion: zarf.dev/v1beta1") || strings.Count(string(f["zarf.yaml"]), "signed: true") != 2 {
+		t.Fatalf("%v\n%s", err, f["zarf.yaml"])
+	}
+	zarfRun(t, dir, 0, "package", "sign", "by-zarf/"+pkg, "--signing-key", "team.key")
+	airlock(t, dir, 0, "verify", "by-zarf/"+pkg, "--key", "team.pub", "--insecure-ignore-tlog")
+}

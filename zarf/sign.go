@@ -7,8 +7,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -17,7 +17,6 @@ import (
 	"github.com/opencontainers/go-digest"
 	yaml "go.yaml.in/yaml/v3"
 
-	"github.com/airlock-dev/airlock/internal/limited"
 )
 
 // The version requirement Zarf adds when it signs (a bundle signature
@@ -27,19 +26,59 @@ const (
 	signedReason  = "This package contains a bundle format signature which requires Zarf v0.71.0 or later"
 )
 
-// MarkSigned makes, from a zarf.yaml, the one Zarf signs: build.signed
-// true, zarf.bundle.sig among build.provenanceFiles, and the version
-// requirement a bundle signature brings (each added once). Nothing else
-// changes: checksums.txt does not list zarf.yaml.
+// MarkSigned makes, from a zarf.yaml, the one Zarf signs: in each document
+// of an apiVersion Zarf reads, build.signed true, zarf.bundle.sig among
+// build.provenanceFiles, and the version requirement a bundle signature
+// brings (each added once); every document kept, in order. Nothing else
+// changes: checksums.txt does not list zarf.yaml. A definition
+// ParseDefinition refuses is not signed.
 func MarkSigned(data []byte) ([]byte, error) {
 	if _, err := ParseDefinition(data); err != nil {
 		return nil, err
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%w: %s: expected a mapping", ErrInvalid, DefinitionFile)
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("%w: %s: expected documents that are mappings", ErrInvalid, DefinitionFile)
+		}
+		if known(doc.Content[0]) {
+			markSigned(doc.Content[0])
+		}
+		if err := enc.Encode(&doc); err != nil {
+			return nil, err
+		}
 	}
-	build := child(doc.Content[0], "build", yaml.MappingNode)
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	if d, err := ParseDefinition(out.Bytes()); err != nil || !d.Signed() {
+		return nil, fmt.Errorf("%w: %s: marked signed, it no longer reads as signed: %v", ErrInvalid, DefinitionFile, err)
+	}
+	return out.Bytes(), nil
+}
+
+// known says whether Zarf reads a document of this apiVersion.
+func known(m *yaml.Node) bool {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == "apiVersion" {
+			v := m.Content[i+1].Value
+			return v == "" || v == APIVersionV1Alpha1 || v == APIVersionV1Beta1
+		}
+	}
+	return true
+}
+
+// markSigned makes Zarf's three edits to one document.
+func markSigned(m *yaml.Node) {
+	build := child(m, "build", yaml.MappingNode)
 	set(build, "signed", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
 	files := child(build, "provenanceFiles", yaml.SequenceNode)
 	if !hasScalar(files, BundleFile) {
@@ -52,16 +91,10 @@ func MarkSigned(data []byte) ([]byte, error) {
 		set(req, "reason", &yaml.Node{Kind: yaml.ScalarNode, Value: signedReason})
 		reqs.Content = append(reqs.Content, req)
 	}
-	var out bytes.Buffer
-	enc := yaml.NewEncoder(&out)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), enc.Close()
 }
 
-// child returns m's value at key, made of kind when it is absent.
+// child returns m's value at key, made of kind when it is absent
+// (in place of a value of another kind).
 func child(m *yaml.Node, key string, kind yaml.Kind) *yaml.Node {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key && m.Content[i+1].Kind == kind {
@@ -150,51 +183,37 @@ func (t *Tarball) Rewrite(ctx context.Context, out io.Writer, replace map[string
 	return err
 }
 
-// copyEntries copies every entry skip does not skip, each file checked.
+// copyEntries copies every entry skip does not skip, read as strictly as
+// Walk reads it (a split package's parts checked against .part000), each
+// file checked once copied.
 func (t *Tarball) copyEntries(ctx context.Context, tw *tar.Writer, skip func(string) (bool, error), check func(string, digest.Digest) error) error {
-	raw, _, closeAll, err := t.open()
+	r, raw, whole, closeAll, err := t.stream(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	r := limited.Context(ctx, raw)
-	if t.Compressed {
-		zr, err := zstd.NewReader(r, zstd.WithDecoderMaxWindow(1<<27), zstd.WithDecoderConcurrency(1))
-		if err != nil {
+	skipped := map[string]bool{}
+	_, err = walkTar(r, func(e entry) error {
+		s, err := skip(e.name)
+		if err != nil || s {
+			skipped[e.name] = true
 			return err
 		}
-		defer zr.Close()
-		r = zr
-	}
-	tr := tar.NewReader(r)
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
+		if err := tw.WriteHeader(e.hdr); err != nil {
+			return err
+		}
+		_, err = io.Copy(tw, e.body)
+		return err
+	}, func(name string, d digest.Digest) error {
+		if skipped[name] {
 			return nil
 		}
-		if err != nil {
-			return err
-		}
-		name := trimName(hdr.Name)
-		if s, err := skip(name); err != nil || s {
-			if err != nil {
-				return err
-			}
-			continue
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		h := sha256.New()
-		if _, err := io.Copy(io.MultiWriter(tw, h), tr); err != nil {
-			return err
-		}
-		if hdr.Typeflag == tar.TypeReg {
-			if err := check(name, digest.NewDigest(digest.SHA256, h)); err != nil {
-				return err
-			}
-		}
+		return check(name, d)
+	})
+	if err != nil {
+		return err
 	}
+	return t.checkSplit(raw, whole)
 }
 
 func writeEntry(tw *tar.Writer, name string, data []byte) error {

@@ -100,21 +100,17 @@ func (t *Tarball) openSplit(base string) error {
 // it, some or none). Only regular files and folders are accepted, at
 // clean relative paths, each once. It returns each file's sha256.
 func (t *Tarball) Walk(ctx context.Context, visit func(name string, r io.Reader) error) (map[string]digest.Digest, error) {
-	raw, whole, closeAll, err := t.open()
+	r, raw, whole, closeAll, err := t.stream(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer closeAll()
-	r := io.Reader(bufio.NewReaderSize(limited.Context(ctx, raw), 1<<20))
-	if t.Compressed {
-		zr, err := zstd.NewReader(r, zstd.WithDecoderMaxWindow(1<<27), zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return nil, fmt.Errorf("%w: zstd: %v", ErrInvalid, err)
+	files, err := walkTar(r, func(e entry) error {
+		if e.hdr.Typeflag == tar.TypeDir || visit == nil {
+			return nil
 		}
-		defer zr.Close()
-		r = zr
-	}
-	files, err := walkTar(r, visit)
+		return visit(e.name, e.body)
+	}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +118,62 @@ func (t *Tarball) Walk(ctx context.Context, visit func(name string, r io.Reader)
 		return nil, err
 	}
 	return files, nil
+}
+
+// maxRatio bounds how many times larger than the tarball its content may
+// be once decompressed (beyond a first maxExpansion), so that a small
+// hostile package cannot make a reader decompress, and hash or write,
+// without end. Real packages hold images and archives that compress
+// little.
+const (
+	maxRatio     = 1024
+	maxExpansion = 64 << 20
+)
+
+// stream returns the tarball's tar stream (decompressed, bounded), its raw
+// bytes (for a split package, hashed as they are read into whole), and a
+// function that closes it all.
+func (t *Tarball) stream(ctx context.Context) (tarStream io.Reader, raw io.Reader, whole hash.Hash, closeAll func(), err error) {
+	raw, whole, closeFiles, err := t.open()
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	r := io.Reader(bufio.NewReaderSize(limited.Context(ctx, raw), 1<<20))
+	if !t.Compressed {
+		return r, raw, whole, closeFiles, nil
+	}
+	zr, err := zstd.NewReader(r, zstd.WithDecoderMaxWindow(1<<27), zstd.WithDecoderConcurrency(1))
+	if err != nil {
+		closeFiles()
+		return nil, nil, nil, nil, fmt.Errorf("%w: zstd: %v", ErrInvalid, err)
+	}
+	var size int64
+	for _, p := range t.Parts {
+		if info, err := os.Stat(p); err == nil {
+			size += info.Size()
+		}
+	}
+	bound := &boundedReader{r: zr, left: maxExpansion + maxRatio*size, ratio: maxRatio}
+	return bound, raw, whole, func() { zr.Close(); closeFiles() }, nil
+}
+
+// boundedReader refuses to deliver more than left bytes.
+type boundedReader struct {
+	r     io.Reader
+	left  int64
+	ratio int
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, fmt.Errorf("%w: the tarball decompresses to more than %d times its size: refused as a decompression bomb", ErrInvalid, b.ratio)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 // open returns the tarball's bytes, all parts in order, and, for a split
@@ -176,8 +228,20 @@ func (t *Tarball) checkSplit(rest io.Reader, h hash.Hash) error {
 // ErrDigestMismatch marks content that does not hash to what vouches for it.
 var ErrDigestMismatch = errors.New("digest mismatch")
 
-// walkTar reads a tar stream strictly, hashing every file.
-func walkTar(r io.Reader, visit func(string, io.Reader) error) (map[string]digest.Digest, error) {
+// entry is one entry of a tarball as the strict walk yields it: a file
+// with its content, or a folder.
+type entry struct {
+	hdr  *tar.Header
+	name string
+	body io.Reader
+}
+
+// walkTar reads a tar stream strictly, calling each for every entry and,
+// once a file was read to its end, done with its sha256 (when done is not
+// nil). Only regular files and folders are accepted, without sparse
+// records, at clean relative paths, each once, with nothing after the end
+// but zeros. It returns every file's sha256.
+func walkTar(r io.Reader, each func(entry) error, done func(string, digest.Digest) error) (map[string]digest.Digest, error) {
 	files := map[string]digest.Digest{}
 	seen := map[string]bool{}
 	tr := tar.NewReader(r)
@@ -190,32 +254,67 @@ func walkTar(r io.Reader, visit func(string, io.Reader) error) (map[string]diges
 			return nil, fmt.Errorf("%w: reading the tarball: %v", ErrInvalid, err)
 		}
 		name := trimName(hdr.Name)
-		switch {
-		case n >= MaxFiles:
-			return nil, fmt.Errorf("%w: more than %d entries", ErrInvalid, MaxFiles)
-		case hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeDir:
-			return nil, fmt.Errorf("%w: entry %q: expected a file or folder, found tar type %q", ErrInvalid, hdr.Name, hdr.Typeflag)
-		case SafePath(name) != nil:
-			return nil, fmt.Errorf("%w: entry %q: %v", ErrInvalid, hdr.Name, SafePath(name))
-		case seen[name]:
-			return nil, fmt.Errorf("%w: entry %q appears twice", ErrInvalid, hdr.Name)
+		if err := checkEntry(hdr, name, n, seen); err != nil {
+			return nil, err
 		}
 		seen[name] = true
 		if hdr.Typeflag == tar.TypeDir {
+			if err := each(entry{hdr: hdr, name: name, body: bytes.NewReader(nil)}); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		h := sha256.New()
-		body := io.TeeReader(tr, h)
-		if visit != nil {
-			if err := visit(name, body); err != nil {
+		body := &contentReader{r: io.TeeReader(tr, h), name: hdr.Name}
+		if err := each(entry{hdr: hdr, name: name, body: body}); err != nil {
+			return nil, err
+		}
+		if _, err := io.Copy(io.Discard, body); err != nil {
+			return nil, err
+		}
+		files[name] = digest.NewDigest(digest.SHA256, h)
+		if done != nil {
+			if err := done(name, files[name]); err != nil {
 				return nil, err
 			}
 		}
-		if _, err := io.Copy(io.Discard, body); err != nil {
-			return nil, fmt.Errorf("%w: entry %q: %v", ErrInvalid, hdr.Name, err)
-		}
-		files[name] = digest.NewDigest(digest.SHA256, h)
 	}
+}
+
+// checkEntry refuses an entry Zarf would not write.
+func checkEntry(hdr *tar.Header, name string, n int, seen map[string]bool) error {
+	switch {
+	case n >= MaxFiles:
+		return fmt.Errorf("%w: more than %d entries", ErrInvalid, MaxFiles)
+	case hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeDir:
+		return fmt.Errorf("%w: entry %q: expected a file or folder, found tar type %q", ErrInvalid, hdr.Name, hdr.Typeflag)
+	case SafePath(name) != nil:
+		return fmt.Errorf("%w: entry %q: %v", ErrInvalid, hdr.Name, SafePath(name))
+	case seen[name]:
+		return fmt.Errorf("%w: entry %q appears twice", ErrInvalid, hdr.Name)
+	}
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return fmt.Errorf("%w: entry %q: expected a plain file, found a sparse one", ErrInvalid, hdr.Name)
+		}
+	}
+	return nil
+}
+
+// contentReader reads a file's content from the tarball: an error is a
+// truncated or malformed tarball (unless the read was cancelled), whatever
+// reads it.
+type contentReader struct {
+	r    io.Reader
+	name string
+}
+
+func (c *contentReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF && !errors.Is(err, ErrInvalid) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("%w: entry %q: %v", ErrInvalid, c.name, err)
+	}
+	return n, err
 }
 
 // checkTrailer refuses anything but zeros after the tar's end.

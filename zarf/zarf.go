@@ -11,9 +11,12 @@
 package zarf
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -49,10 +52,19 @@ const (
 // ErrInvalid marks a package that is not a well-formed Zarf package.
 var ErrInvalid = errors.New("invalid Zarf package")
 
-// Definition is what airlock reads of a zarf.yaml.
+// The apiVersions of zarf.yaml Zarf v0.84 reads. A zarf.yaml may hold one
+// document per apiVersion; Zarf reads the highest it knows (v1beta1 over
+// v1alpha1; no apiVersion is v1alpha1).
+const (
+	APIVersionV1Alpha1 = "zarf.dev/v1alpha1"
+	APIVersionV1Beta1  = "zarf.dev/v1beta1"
+)
+
+// Definition is what airlock reads of a zarf.yaml: the document Zarf reads.
 type Definition struct {
-	Kind     string `yaml:"kind"`
-	Metadata struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Metadata   struct {
 		Name              string `yaml:"name"`
 		Version           string `yaml:"version"`
 		Description       string `yaml:"description"`
@@ -77,7 +89,13 @@ type Definition struct {
 	} `yaml:"components"`
 }
 
-// ParseDefinition reads a zarf.yaml, bounded and shape-checked first.
+// ParseDefinition reads a zarf.yaml, bounded and shape-checked first, as
+// Zarf selects it: of its documents, the one of the highest apiVersion
+// Zarf knows. It fails closed where a reader could see another package
+// than Zarf does: an apiVersion twice, documents that disagree on the
+// package's name, version, checksums or signed state, an aggregateChecksum
+// in two places that differ, provenance files other than the signatures
+// (Zarf exempts them from checksums.txt once signed).
 func ParseDefinition(data []byte) (*Definition, error) {
 	if len(data) > MaxDefinitionSize {
 		return nil, fmt.Errorf("%w: %s is %d bytes, more than the %d allowed", ErrInvalid, DefinitionFile, len(data), MaxDefinitionSize)
@@ -85,28 +103,98 @@ func ParseDefinition(data []byte) (*Definition, error) {
 	if err := yamlfile.CheckShape(data, yamlfile.Shape{MaxDepth: 64, NoAliases: true}); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, DefinitionFile, err)
 	}
-	var d Definition
-	if err := yaml.Unmarshal(data, &d); err != nil {
+	docs, err := documents(data)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, DefinitionFile, err)
 	}
-	if d.Kind != "ZarfPackageConfig" && d.Kind != "ZarfInitConfig" {
-		return nil, fmt.Errorf("%w: %s: expected kind ZarfPackageConfig or ZarfInitConfig, found %q", ErrInvalid, DefinitionFile, d.Kind)
+	var chosen *Definition
+	for _, d := range docs {
+		if err := d.check(); err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, DefinitionFile, err)
+		}
+		if chosen != nil && !chosen.agrees(d) {
+			return nil, fmt.Errorf("%w: %s: its %s and %s documents describe different packages", ErrInvalid, DefinitionFile, chosen.APIVersion, d.APIVersion)
+		}
+		if chosen == nil || d.APIVersion == APIVersionV1Beta1 {
+			chosen = d
+		}
 	}
-	if !packageName.MatchString(d.Metadata.Name) {
-		return nil, fmt.Errorf("%w: %s: expected a package name ([a-z0-9][a-z0-9-]*), found %q", ErrInvalid, DefinitionFile, d.Metadata.Name)
+	return chosen, nil
+}
+
+// documents decodes every document of a zarf.yaml of an apiVersion Zarf
+// knows, each apiVersion once.
+func documents(data []byte) ([]*Definition, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var out []*Definition
+	seen := map[string]bool{}
+	for {
+		var d Definition
+		err := dec.Decode(&d)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if d.APIVersion == "" {
+			d.APIVersion = APIVersionV1Alpha1
+		}
+		if d.APIVersion != APIVersionV1Alpha1 && d.APIVersion != APIVersionV1Beta1 {
+			continue // Zarf skips what it does not know
+		}
+		if seen[d.APIVersion] {
+			return nil, fmt.Errorf("expected each apiVersion once, found %s twice", d.APIVersion)
+		}
+		seen[d.APIVersion] = true
+		out = append(out, &d)
 	}
-	return &d, nil
+	if len(out) == 0 {
+		return nil, errors.New("expected a document of apiVersion zarf.dev/v1alpha1 or zarf.dev/v1beta1, found none")
+	}
+	return out, nil
+}
+
+// check checks one document: its kind, its name, where its aggregate is,
+// its provenance files.
+func (d *Definition) check() error {
+	switch {
+	case d.Kind != "ZarfPackageConfig" && d.Kind != "ZarfInitConfig":
+		return fmt.Errorf("expected kind ZarfPackageConfig or ZarfInitConfig, found %q", d.Kind)
+	case !packageName.MatchString(d.Metadata.Name):
+		return fmt.Errorf("expected a package name ([a-z0-9][a-z0-9-]*), found %q", d.Metadata.Name)
+	case d.Metadata.AggregateChecksum != "" && d.Build.AggregateChecksum != "" && d.Metadata.AggregateChecksum != d.Build.AggregateChecksum:
+		return fmt.Errorf("expected one aggregateChecksum, found %q in metadata and %q in build", d.Metadata.AggregateChecksum, d.Build.AggregateChecksum)
+	case d.APIVersion == APIVersionV1Beta1 && d.Metadata.AggregateChecksum != "":
+		return errors.New("expected a v1beta1 aggregateChecksum under build, found one under metadata, which Zarf does not read")
+	}
+	for _, f := range d.Build.ProvenanceFiles {
+		switch f {
+		case ChecksumsFile, BundleFile, LegacySigFile:
+		default:
+			return fmt.Errorf("build.provenanceFiles: expected only %s and the signature files, found %q, which Zarf would then not check against %s", ChecksumsFile, f, ChecksumsFile)
+		}
+	}
+	return nil
+}
+
+// agrees says whether two documents describe the same package.
+func (d *Definition) agrees(o *Definition) bool {
+	return d.Metadata.Name == o.Metadata.Name && d.Metadata.Version == o.Metadata.Version &&
+		d.AggregateChecksum() == o.AggregateChecksum() && d.Signed() == o.Signed() &&
+		slices.Equal(d.Build.ProvenanceFiles, o.Build.ProvenanceFiles) && d.Architecture() == o.Architecture()
 }
 
 var packageName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 // AggregateChecksum is the sha256 of checksums.txt the definition vouches
-// for (metadata's in v1alpha1, build's in v1beta1).
+// for, where its apiVersion keeps it (metadata in v1alpha1, build in
+// v1beta1).
 func (d *Definition) AggregateChecksum() string {
-	if d.Metadata.AggregateChecksum != "" {
-		return d.Metadata.AggregateChecksum
+	if d.APIVersion == APIVersionV1Beta1 {
+		return d.Build.AggregateChecksum
 	}
-	return d.Build.AggregateChecksum
+	return d.Metadata.AggregateChecksum
 }
 
 // Signed reports whether the definition says the package is signed, as

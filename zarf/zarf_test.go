@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/opencontainers/go-digest"
 
 	"github.com/airlock-dev/airlock/zarf"
 )
@@ -246,4 +247,78 @@ func FuzzDefinition(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Where airlock and Zarf could read two packages out of one zarf.yaml,
+// airlock refuses it.
+func TestDefinitionReadAsZarfReadsIt(t *testing.T) {
+	a, b := strings.Repeat("a", 64), strings.Repeat("b", 64)
+	v1a := "apiVersion: zarf.dev/v1alpha1\nkind: ZarfPackageConfig\nmetadata:\n  name: demo\n  version: 1.0.0\n  aggregateChecksum: " + a + "\n"
+	v1b := "apiVersion: zarf.dev/v1beta1\nkind: ZarfPackageConfig\nmetadata:\n  name: demo\n  version: 1.0.0\nbuild:\n  aggregateChecksum: " + a + "\n"
+	d, err := zarf.ParseDefinition([]byte(v1a + "---\n" + v1b))
+	if err != nil || d.APIVersion != zarf.APIVersionV1Beta1 || d.AggregateChecksum() != a {
+		t.Fatalf("v1alpha1 and v1beta1, as Zarf writes them: %v %+v", err, d)
+	}
+	if d, err := zarf.ParseDefinition([]byte(strings.Replace(v1a, "apiVersion: zarf.dev/v1alpha1\n", "", 1))); err != nil || d.AggregateChecksum() != a {
+		t.Fatalf("no apiVersion is v1alpha1: %v", err)
+	}
+	for name, def := range map[string]string{
+		"v1beta1 aggregate in metadata": "apiVersion: zarf.dev/v1beta1\nkind: ZarfPackageConfig\nmetadata:\n  name: demo\n  aggregateChecksum: " + a + "\nbuild:\n  aggregateChecksum: " + b + "\n",
+		"two aggregates":                v1a + "build:\n  aggregateChecksum: " + b + "\n",
+		"documents disagree":            v1a + "---\n" + strings.Replace(v1b, "version: 1.0.0", "version: 6.6.6", 1),
+		"apiVersion twice":              v1a + "---\n" + v1a,
+		"no known apiVersion":           "apiVersion: zarf.dev/v9\nkind: ZarfPackageConfig\nmetadata:\n  name: demo\n",
+		"provenance file":               v1a + "build:\n  provenanceFiles: [checksums.txt, components/app.tar]\n",
+	} {
+		if _, err := zarf.ParseDefinition([]byte(def)); !errors.Is(err, zarf.ErrInvalid) {
+			t.Errorf("%s: expected ErrInvalid, got %v", name, err)
+		}
+		if _, err := zarf.MarkSigned([]byte(def)); err == nil {
+			t.Errorf("%s: marked signed", name)
+		}
+	}
+	signed, err := zarf.MarkSigned([]byte(v1a + "---\n" + v1b))
+	if err != nil || strings.Count(string(signed), "signed: true") != 2 || !strings.Contains(string(signed), zarf.APIVersionV1Beta1) {
+		t.Fatalf("every document marked signed: %v\n%s", err, signed)
+	}
+}
+
+// Sparse files and decompression bombs are refused before they cost.
+func TestBombs(t *testing.T) {
+	// GNU tar --sparse --format=pax: a 10 KiB tar holding a 2 GiB file.
+	if _, err := walk(t, "testdata/sparse.tar"); !errors.Is(err, zarf.ErrInvalid) || !strings.Contains(err.Error(), "sparse") {
+		t.Fatalf("sparse: expected ErrInvalid, got %v", err)
+	}
+	zeros := make([]byte, 200<<20)
+	bomb := writeTar(t, []entry{{name: "components/app.tar", body: string(zeros)}}, true, nil)
+	if info, _ := os.Stat(bomb); info.Size() > 1<<20 {
+		t.Fatalf("the bomb is %d bytes", info.Size())
+	}
+	if _, err := walk(t, bomb); !errors.Is(err, zarf.ErrInvalid) || !strings.Contains(err.Error(), "decompression bomb") {
+		t.Fatalf("bomb: expected ErrInvalid, got %v", err)
+	}
+}
+
+// A truncated tarball is a malformed one.
+func TestTruncated(t *testing.T) {
+	path := writeTar(t, []entry{{name: "zarf.yaml", body: strings.Repeat("z", 4096)}}, false, nil)
+	data, _ := os.ReadFile(path)
+	os.WriteFile(path, data[:1000], 0o644)
+	if _, err := walk(t, path); !errors.Is(err, zarf.ErrInvalid) {
+		t.Fatalf("expected ErrInvalid, got %v", err)
+	}
+}
+
+// Rewrite reads as strictly as Walk: what changed since it was checked is
+// refused, not copied.
+func TestRewriteIsStrict(t *testing.T) {
+	path := writeTar(t, []entry{{name: "a"}, {name: "zarf.yaml", typeflag: tar.TypeSymlink, link: "/etc/passwd"}}, true, nil)
+	tb, err := zarf.OpenTarball(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tb.Rewrite(context.Background(), io.Discard, nil, nil, func(string, digest.Digest) error { return nil })
+	if !errors.Is(err, zarf.ErrInvalid) {
+		t.Fatalf("expected ErrInvalid, got %v", err)
+	}
 }
