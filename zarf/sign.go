@@ -16,7 +16,6 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
 	yaml "go.yaml.in/yaml/v3"
-
 )
 
 // The version requirement Zarf adds when it signs (a bundle signature
