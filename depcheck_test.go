@@ -28,7 +28,7 @@ var allowed = map[string][]string{
 	"archive":           {"spec", "internal/graph", "internal/limited", "internal/pipe"},
 	"kube":              {"internal/yamlfile"},
 	"serve":             {},
-	"zarf":              {"internal/limited", "internal/yamlfile"},
+	"zarf":              {"internal/limited", "internal/pipe", "internal/yamlfile"},
 	"policy":            {"internal/limited", "internal/yamlfile"},
 	"attest":            {},
 	"verify":            {"policy", "spec"},

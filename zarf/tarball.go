@@ -23,6 +23,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/airlock-dev/airlock/internal/limited"
+	"github.com/airlock-dev/airlock/internal/pipe"
 )
 
 // zstdMagic starts every zstd frame.
@@ -153,8 +154,10 @@ func (t *Tarball) stream(ctx context.Context) (tarStream io.Reader, raw io.Reade
 			size += info.Size()
 		}
 	}
-	bound := &boundedReader{r: zr, left: maxExpansion + maxRatio*size, ratio: maxRatio}
-	return bound, raw, whole, func() { zr.Close(); closeFiles() }, nil
+	// Decompressing on one core, reading the tar and hashing on another.
+	ahead := pipe.ReadAhead(zr)
+	bound := &boundedReader{r: ahead, left: maxExpansion + maxRatio*size, ratio: maxRatio}
+	return bound, raw, whole, func() { ahead.Close(); zr.Close(); closeFiles() }, nil
 }
 
 // boundedReader refuses to deliver more than left bytes.

@@ -121,3 +121,82 @@ func Copy(w io.Writer, r io.Reader) error {
 	}
 	return werr
 }
+
+// ReadAhead returns a reader of r's bytes that a goroutine reads ahead, a
+// few buffers of Chunk bytes at a time, so that producing the bytes (say,
+// decompressing them) and consuming them (hashing them) use two cores.
+// Close stops the goroutine, waiting for its read in progress to return, so
+// that r may be closed after it.
+func ReadAhead(r io.Reader) io.ReadCloser {
+	ra := &readAhead{full: make(chan *chunk, 3), free: make(chan *chunk, 4), done: make(chan struct{}), stopped: make(chan struct{})}
+	for i := 0; i < 4; i++ {
+		ra.free <- &chunk{data: make([]byte, Chunk)}
+	}
+	go ra.fill(r)
+	return ra
+}
+
+// chunk is a buffer read ahead: its first n bytes, then err.
+type chunk struct {
+	data []byte
+	n    int
+	err  error
+}
+
+type readAhead struct {
+	full, free    chan *chunk
+	done, stopped chan struct{}
+	cur           *chunk
+	off           int
+	closed        bool
+}
+
+func (ra *readAhead) fill(r io.Reader) {
+	defer close(ra.stopped)
+	for {
+		var c *chunk
+		select {
+		case c = <-ra.free:
+		case <-ra.done:
+			return
+		}
+		c.n, c.err = io.ReadFull(r, c.data)
+		if c.err == io.ErrUnexpectedEOF {
+			c.err = io.EOF
+		}
+		select {
+		case ra.full <- c:
+		case <-ra.done:
+			return
+		}
+		if c.err != nil {
+			return
+		}
+	}
+}
+
+// Read returns the bytes read ahead, then the error the reading ended with.
+func (ra *readAhead) Read(p []byte) (int, error) {
+	for ra.cur == nil || ra.off == ra.cur.n {
+		if ra.cur != nil && ra.cur.err != nil {
+			return 0, ra.cur.err
+		}
+		if ra.cur != nil {
+			ra.free <- ra.cur
+		}
+		ra.cur, ra.off = <-ra.full, 0
+	}
+	n := copy(p, ra.cur.data[ra.off:ra.cur.n])
+	ra.off += n
+	return n, nil
+}
+
+// Close stops reading ahead, once the read in progress returned.
+func (ra *readAhead) Close() error {
+	if !ra.closed {
+		ra.closed = true
+		close(ra.done)
+		<-ra.stopped
+	}
+	return nil
+}
