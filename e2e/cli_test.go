@@ -168,3 +168,19 @@ func TestCreateFailureLeavesNoFile(t *testing.T) {
 		t.Fatalf("create left files behind: %v", entries)
 	}
 }
+
+// A policy file says insecureIgnoreTlog once, on its signer: no flag to
+// type, and the report still says what was not checked.
+func TestPolicyFileSaysInsecureIgnoreTlog(t *testing.T) {
+	dir := signedPackage(t)
+	os.WriteFile(filepath.Join(dir, "team.yaml"), []byte("apiVersion: airlock.dev/v1alpha1\nkind: Policy\nsigners:\n  - key: team.pub\n    insecureIgnoreTlog: true\n"), 0o644)
+	r := airlock(t, dir, 0, "verify", "hello.tar", "--policy", "team.yaml")
+	if !strings.Contains(r.stdout, "absent (offline key signature, the signer's insecureIgnoreTlog)") {
+		t.Fatalf("the report does not say what was not checked:\n%s", r.stdout)
+	}
+	os.WriteFile(filepath.Join(dir, "strict.yaml"), []byte("apiVersion: airlock.dev/v1alpha1\nkind: Policy\nsigners:\n  - key: team.pub\n"), 0o644)
+	r = airlock(t, dir, 3, "verify", "hello.tar", "--policy", "strict.yaml")
+	if !strings.Contains(r.stdout, "TLOG_MISSING") || !strings.Contains(r.stdout, "insecureIgnoreTlog on the signer") {
+		t.Fatalf("expected TLOG_MISSING saying how to accept it:\n%s", r.stdout)
+	}
+}

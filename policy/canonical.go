@@ -78,19 +78,31 @@ func canonicalSigners(signers []Signer) ([]any, error) {
 			if err != nil {
 				return nil, fmt.Errorf("signer %s: %w", s.Name, err)
 			}
-			out = append(out, map[string]any{"keyId": id})
+			out = append(out, insecurely(s, map[string]any{"keyId": id}))
 		case s.Identity != nil:
 			claims := map[string]any{}
 			for c, m := range s.Identity.Claims {
 				claims[string(c)] = canonicalMatch(m)
 			}
-			out = append(out, map[string]any{"identity": map[string]any{
+			out = append(out, insecurely(s, map[string]any{"identity": map[string]any{
 				"subject": canonicalMatch(s.Identity.Subject), "issuer": canonicalMatch(s.Identity.Issuer), "claims": claims,
-			}})
+			}}))
 		}
 	}
 	sortByJSON(out)
 	return out, nil
+}
+
+// insecurely adds to a signer's canonical form what is not checked for it
+// alone (nothing when everything is, so older forms keep their digests).
+func insecurely(s Signer, doc map[string]any) map[string]any {
+	if s.InsecureIgnoreTlog {
+		doc["insecureIgnoreTlog"] = true
+	}
+	if s.InsecureIgnoreSCT {
+		doc["insecureIgnoreSct"] = true
+	}
+	return doc
 }
 
 func canonicalMatch(m Match) map[string]string {

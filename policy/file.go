@@ -69,6 +69,12 @@ type SignerSpec struct {
 	BuildSignerURIRegexp           string `yaml:"buildSignerUriRegexp,omitempty" json:"buildSignerUriRegexp,omitempty"`
 	RunnerEnvironment              string `yaml:"runnerEnvironment,omitempty" json:"runnerEnvironment,omitempty"`
 	RunnerEnvironmentRegexp        string `yaml:"runnerEnvironmentRegexp,omitempty" json:"runnerEnvironmentRegexp,omitempty"`
+	// InsecureIgnoreTlog accepts this signer's key signatures without a
+	// transparency-log entry (offline signing), as --insecure-ignore-tlog
+	// does for every signer; InsecureIgnoreSct its certificates without a
+	// signed certificate timestamp. Reports still say what was not checked.
+	InsecureIgnoreTlog bool `yaml:"insecureIgnoreTlog,omitempty" json:"insecureIgnoreTlog,omitempty"`
+	InsecureIgnoreSct  bool `yaml:"insecureIgnoreSct,omitempty" json:"insecureIgnoreSct,omitempty"`
 }
 
 // AttestationSpec requires an attestation in a policy file.
@@ -99,6 +105,12 @@ func (s *SignerSpec) claims() map[Claim]Match {
 
 // Signer turns a spec into a Signer; key paths are relative to dir.
 func (s *SignerSpec) Signer(dir string) (Signer, error) {
+	out, err := s.signer(dir)
+	out.InsecureIgnoreTlog, out.InsecureIgnoreSCT = s.InsecureIgnoreTlog, s.InsecureIgnoreSct
+	return out, err
+}
+
+func (s *SignerSpec) signer(dir string) (Signer, error) {
 	id := &Identity{
 		Subject: Match{s.CertificateIdentity, s.CertificateIdentityRegexp},
 		Issuer:  Match{s.CertificateOidcIssuer, s.CertificateOidcIssuerRegexp},

@@ -54,7 +54,20 @@ type Signer struct {
 	PublicKey crypto.PublicKey
 	// Identity is the signer's identity, for keyless signers.
 	Identity *Identity
+	// InsecureIgnoreTlog and InsecureIgnoreSCT are the policy's choices of
+	// the same names for this signer alone (a policy file's signer says
+	// them once for a team, where flags would be typed on every command).
+	InsecureIgnoreTlog bool
+	InsecureIgnoreSCT  bool
 }
+
+// IgnoresTlog says whether signer's signatures are accepted without a
+// transparency-log entry: the policy's choice or the signer's.
+func (p Policy) IgnoresTlog(signer Signer) bool { return p.InsecureIgnoreTlog || signer.InsecureIgnoreTlog }
+
+// IgnoresSCT says whether signer's certificates are accepted without a
+// signed certificate timestamp: the policy's choice or the signer's.
+func (p Policy) IgnoresSCT(signer Signer) bool { return p.InsecureIgnoreSCT || signer.InsecureIgnoreSCT }
 
 // AttestationRule requires an attestation of one predicate type.
 type AttestationRule struct {

@@ -125,10 +125,12 @@ func TestCanonical(t *testing.T) {
 		t.Fatalf("expected sorted keys, found %s", canonical)
 	}
 	for name, changed := range map[string]policy.Policy{
-		"another key":      {Signers: []policy.Signer{{PublicKey: b}, {Identity: id}}, Attestations: base.Attestations},
-		"threshold":        {Signers: base.Signers, Threshold: 2, Attestations: base.Attestations},
-		"no attestation":   {Signers: base.Signers},
-		"tlog not checked": {Signers: base.Signers, Attestations: base.Attestations, InsecureIgnoreTlog: true},
+		"another key":                   {Signers: []policy.Signer{{PublicKey: b}, {Identity: id}}, Attestations: base.Attestations},
+		"threshold":                     {Signers: base.Signers, Threshold: 2, Attestations: base.Attestations},
+		"no attestation":                {Signers: base.Signers},
+		"tlog not checked":              {Signers: base.Signers, Attestations: base.Attestations, InsecureIgnoreTlog: true},
+		"one signer's tlog not checked": {Signers: []policy.Signer{{PublicKey: a, InsecureIgnoreTlog: true}, {Identity: id}}, Attestations: base.Attestations},
+		"one signer's SCT not checked":  {Signers: []policy.Signer{{PublicKey: a}, {Identity: id, InsecureIgnoreSCT: true}}, Attestations: base.Attestations},
 		"regexp as exact": {Signers: []policy.Signer{{PublicKey: a}, {Identity: &policy.Identity{Subject: id.Subject,
 			Issuer: policy.Match{Exact: "https://.*"}}}}, Attestations: base.Attestations},
 	} {

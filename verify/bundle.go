@@ -267,10 +267,10 @@ func (v *Verifier) verifyOne(b *parsed, art Artifact, signer policy.Signer, p po
 			vopts = append(vopts, sgverify.WithTransparencyLog(1), sgverify.WithObserverTimestamps(1))
 		case b.hasTlog:
 			return nil, n, Fail(ReasonTlogUnverifiable, "expected trust material for the bundle's transparency log, found none")
-		case !p.InsecureIgnoreTlog:
-			return nil, n, Fail(ReasonTlogMissing, "expected a transparency-log entry for the key signature, found none (offline key signatures need Policy.InsecureIgnoreTlog)")
+		case !p.IgnoresTlog(signer):
+			return nil, n, Fail(ReasonTlogMissing, "expected a transparency-log entry for the key signature, found none (offline key signatures need Policy.InsecureIgnoreTlog, or insecureIgnoreTlog on the signer in a policy file)")
 		default:
-			n = notes{tlog: "absent (offline key signature, Policy.InsecureIgnoreTlog)", timestamp: "absent"}
+			n = notes{tlog: "absent (offline key signature, " + tlogChoice(p, signer) + ")", timestamp: "absent"}
 			vopts = append(vopts, sgverify.WithNoObserverTimestamps())
 		}
 	default:
@@ -284,13 +284,13 @@ func (v *Verifier) verifyOne(b *parsed, art Artifact, signer policy.Signer, p po
 		}
 		identity = sgverify.WithCertificateIdentity(id)
 		vopts = append(vopts, sgverify.WithObserverTimestamps(1))
-		if !p.InsecureIgnoreSCT {
+		if !p.IgnoresSCT(signer) {
 			vopts = append(vopts, sgverify.WithSignedCertificateTimestamps(1))
 		}
-		if !p.InsecureIgnoreTlog {
+		if !p.IgnoresTlog(signer) {
 			vopts = append(vopts, sgverify.WithTransparencyLog(1))
 		} else {
-			n.tlog = "not required (Policy.InsecureIgnoreTlog)"
+			n.tlog = "not required (" + tlogChoice(p, signer) + ")"
 		}
 	}
 	verifier, err := sgverify.NewVerifier(tm, vopts...)
@@ -312,6 +312,14 @@ func (v *Verifier) verifyOne(b *parsed, art Artifact, signer policy.Signer, p po
 		}
 	}
 	return vr, n, nil
+}
+
+// tlogChoice says whose choice it was not to require a log entry.
+func tlogChoice(p policy.Policy, signer policy.Signer) string {
+	if p.InsecureIgnoreTlog {
+		return "Policy.InsecureIgnoreTlog"
+	}
+	return "the signer's insecureIgnoreTlog"
 }
 
 func keyMaterial(signer policy.Signer) (root.TrustedMaterial, error) {

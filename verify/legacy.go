@@ -31,14 +31,9 @@ type simpleSigning struct {
 // key: the signature must verify over the payload, and the payload must name
 // subject. Keyless legacy signatures are not accepted by a key policy.
 func legacy(subject digest.Digest, s Signature, p policy.Policy) SignatureResult {
-	res := SignatureResult{Source: s.Source, TransparencyLog: "absent (offline key signature, Policy.InsecureIgnoreTlog)", Timestamp: "absent"}
-	switch {
-	case s.Legacy.HasLogEntry && !p.InsecureIgnoreTlog:
-		return res.fail(ReasonTlogUnverifiable, "expected a transparency-log entry airlock can check, found a legacy cosign log bundle it does not check (Policy.InsecureIgnoreTlog accepts the signature without it)")
-	case s.Legacy.HasLogEntry:
-		res.TransparencyLog = "present, not checked (legacy format, Policy.InsecureIgnoreTlog)"
-	case !p.InsecureIgnoreTlog:
-		return res.fail(ReasonTlogMissing, "expected a transparency-log entry for the key signature, found none (offline key signatures need Policy.InsecureIgnoreTlog)")
+	res := SignatureResult{Source: s.Source, Timestamp: "absent"}
+	if err := legacyTlog(s, p, p.Signers...); err != nil {
+		return res.fail(err.Reason, err.Message)
 	}
 	var payload simpleSigning
 	if err := json.Unmarshal(s.Legacy.Payload, &payload); err != nil {
@@ -62,10 +57,31 @@ func legacy(subject digest.Digest, s Signature, p policy.Policy) SignatureResult
 		if payload.Critical.Image.Digest != subject.String() {
 			return res.fail(ReasonSubjectMismatch, fmt.Sprintf("expected a signature over %s, found one over %s", subject, payload.Critical.Image.Digest))
 		}
+		if err := legacyTlog(s, p, signer); err != nil {
+			return res.fail(err.Reason, err.Message)
+		}
+		res.TransparencyLog = "absent (offline key signature, " + tlogChoice(p, signer) + ")"
+		if s.Legacy.HasLogEntry {
+			res.TransparencyLog = "present, not checked (legacy format, " + tlogChoice(p, signer) + ")"
+		}
 		res.Verified, res.Signer = true, signer.Name
 		return res
 	}
 	return res.fail(ReasonSignatureInvalid, fmt.Sprintf("expected a signature by %s, found none that verifies: %v", signerNames(p), lastErr))
+}
+
+// legacyTlog refuses a legacy signature none of signers may be accepted
+// with: legacy signatures carry no log entry airlock checks.
+func legacyTlog(s Signature, p policy.Policy, signers ...policy.Signer) *Failure {
+	for _, signer := range signers {
+		if p.IgnoresTlog(signer) {
+			return nil
+		}
+	}
+	if s.Legacy.HasLogEntry {
+		return Fail(ReasonTlogUnverifiable, "expected a transparency-log entry airlock can check, found a legacy cosign log bundle it does not check (Policy.InsecureIgnoreTlog, or the signer's insecureIgnoreTlog, accepts the signature without it)")
+	}
+	return Fail(ReasonTlogMissing, "expected a transparency-log entry for the key signature, found none (offline key signatures need Policy.InsecureIgnoreTlog, or insecureIgnoreTlog on the signer in a policy file)")
 }
 
 // LegacyClaimsSignature reports whether payload is cosign's legacy

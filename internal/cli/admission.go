@@ -25,13 +25,14 @@ type admissionCmd struct {
 func newAdmissionPolicy() *cobra.Command {
 	a := &admissionCmd{}
 	cmd := &cobra.Command{
-		Use:   "admission-policy TARGET --registry oci://REGISTRY[/PREFIX] --importer-key FILE -o FILE",
-		Short: "Verify a package, then write the cluster policy that admits only its images the gate verified",
+		Use:   "admission-policy TARGET --registry oci://REG[/PREFIX] --importer-key FILE -o FILE",
+		Short: "Verify a package, then write a cluster policy admitting only its verified images",
 		Long: "Verify a package (as verify does: no policy is an error), then write a sigstore policy-controller\n" +
-			"ClusterImagePolicy (policy.sigstore.dev/v1beta1) whose images are exactly the package's images where\n" +
-			"`airlock mirror` put them (by digest, and by tag), each admitted only with a passed SLSA verification\n" +
-			"summary signed by the importer key, as `mirror --record-key` pushes it. No transparency log: the gate\n" +
-			"signs offline. Apply it with kubectl; an image pushed around the gate has no summary and is refused.",
+			"ClusterImagePolicy (policy.sigstore.dev/v1beta1) whose images are exactly the package's images\n" +
+			"where `airlock mirror` put them (by digest, and by tag), each admitted only with a passed SLSA\n" +
+			"verification summary signed by the importer key, as `mirror --record-key` pushes it. No\n" +
+			"transparency log: the gate signs offline. Apply it with kubectl; an image pushed around the\n" +
+			"gate has no summary and is refused.",
 		Example: "  airlock mirror app.tar oci://registry.internal/apps --key team.pub --record-key gate.key\n" +
 			"  airlock admission-policy app.tar --registry oci://registry.internal/apps --importer-key gate.pub \\\n" +
 			"    --key team.pub -o cip.yaml\n" +

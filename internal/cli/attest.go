@@ -26,7 +26,7 @@ type attestCmd struct {
 func newAttest() *cobra.Command {
 	a := &attestCmd{}
 	cmd := &cobra.Command{
-		Use:   "attest TARGET (--predicate FILE --type URI | --provenance | --sbom) (--key FILE | keyless flags)",
+		Use:   "attest TARGET (--predicate FILE --type URI | --provenance | --sbom) --key FILE",
 		Short: "Add a signed attestation of your own to a package",
 		Long: "Add a signed attestation to a package: an airlock package gets it as a referrer of its root; a\n" +
 			"published Zarf package as a referrer of its manifest; a Zarf tarball beside it, as\n" +

@@ -81,6 +81,7 @@ func New() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate(versionText(airlock.Build()))
+	root.SetUsageTemplate(usageTemplate)
 	root.AddCommand(newCreate(), newSign(), newAttest(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newExtract(), newServe(), newAdmissionPolicy(), newSplit(), newAttestation(), newTrust(), newKey(), newVersion())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return fmt.Errorf("%w: %v", errUsage, err) })
 	usageArgs(root)

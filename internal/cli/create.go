@@ -31,7 +31,7 @@ func newCreate() *cobra.Command {
 	c := &create{}
 	cmd := &cobra.Command{
 		Use:   "create [DIR] -o FILE [--key FILE | keyless flags]",
-		Short: "Build DIR/airlock.yaml into a package archive, signed with its provenance and SBOM",
+		Short: "Build DIR/airlock.yaml into a package archive, signed, with provenance and SBOM",
 		Long: "Build DIR/airlock.yaml (DIR defaults to .) into a package archive at FILE, with SLSA provenance\n" +
 			"and an SBOM. With signing flags (--key, or keyless ones) the package, its provenance and its SBOM\n" +
 			"are signed in the same step: the normal path. Without them they are written unsigned.\n" +
@@ -40,7 +40,7 @@ func newCreate() *cobra.Command {
 			"  airlock create . -o app.tar --identity-token \"$SIGSTORE_ID_TOKEN\"   # keyless, in CI\n" +
 			"  airlock create examples/hello -o hello.tar --offline                    # unsigned, no network\n" +
 			"  airlock create app/ -o app-1.3.0.tar --base app-1.2.0.tar --key team.key   # only what changed\n" +
-			"  airlock create app/ -o app.tar --split 4480M --key team.key              # app.tar.001, .002, ... for DVDs",
+			"  airlock create app/ -o app.tar --split 4480M --key team.key   # app.tar.001, .002, ... for DVDs",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."

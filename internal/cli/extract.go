@@ -35,7 +35,7 @@ func newExtract() *cobra.Command {
 			"and COMPONENT/images.yaml maps them for kustomize and Helm; charts are left as they were signed.",
 		Example: "  airlock extract app.tar -o app/ --key team.pub --insecure-ignore-tlog\n" +
 			"  airlock extract app.tar -o app/ --key team.pub --registry oci://registry.internal:5000/mirror\n" +
-			"  airlock extract app.tar -o app/ --key team.pub --install-targets   # also write files to their targets (verified only)",
+			"  airlock extract app.tar -o app/ --key team.pub --install-targets   # files to their targets too",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return e.run(cmd, args[0]) },
 	}

@@ -29,8 +29,9 @@ func newMirror() *cobra.Command {
 			"with the publishers' signatures and attestations that verified: image HOST/PATH:TAG lands at\n" +
 			"REGISTRY/PREFIX/PATH:TAG, same digest. Nothing is pushed unless verification passed.",
 		Example: "  airlock mirror hello.tar oci://registry.internal/apps --key team.pub --insecure-ignore-tlog\n" +
-			"  airlock mirror oci://registry.example.com/apps/hello:1.0.0 oci://registry.internal/apps --key team.pub\n" +
-			"  airlock mirror app.tar oci://registry.internal/apps --key team.pub --record-key gate.key   # each image's VSA beside it",
+			"  airlock mirror oci://registry.example.com/apps/hello:1.0.0 oci://registry.internal/apps \\\n" +
+			"    --key team.pub\n" +
+			"  airlock mirror app.tar oci://registry.internal/apps --key team.pub --record-key gate.key",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error { return m.run(cmd, args[0], args[1]) },
 	}

@@ -32,9 +32,9 @@ func newPull() *cobra.Command {
 			"when verification fails, 1 when it could not be attempted; either way nothing is written.\n" +
 			"What was fetched is kept under $XDG_CACHE_HOME/airlock until the pull completes: after an\n" +
 			"interruption the same pull fetches only what is missing (all of it hashed again).",
-		Example: "  airlock pull oci://registry.example.com/apps/hello:1.0.0 -o hello.tar --key team.pub --insecure-ignore-tlog\n" +
+		Example: "  airlock pull oci://registry.example.com/apps/hello:1.0.0 -o hello.tar --key team.pub\n" +
 			"  airlock pull oci://ghcr.io/org/app:1.2.0 -o app.tar --expect-name app \\\n" +
-			"    --certificate-identity https://github.com/org/app/.github/workflows/release.yml@refs/tags/v1.2.0 \\\n" +
+			"    --certificate-identity https://github.com/org/app/.github/workflows/release.yml@refs/tags/v1 \\\n" +
 			"    --certificate-oidc-issuer https://token.actions.githubusercontent.com \\\n" +
 			"    --record-key gate.key   # the archive also carries the gate's signed verification summary",
 		Args: cobra.ExactArgs(1),

@@ -24,7 +24,7 @@ func newPush() *cobra.Command {
 	p := &pushCmd{}
 	cmd := &cobra.Command{
 		Use:   "push FILE oci://REGISTRY/REPO[:TAG]",
-		Short: "Publish a package archive to a registry, signing it first when signing flags are given",
+		Short: "Publish a package archive to a registry (signing it first, given signing flags)",
 		Long: "Publish a package archive with its signatures and attestations as OCI 1.1 referrers (or the\n" +
 			"referrers tag schema on registries without the referrers API). TAG defaults to the package version.\n" +
 			"An unsigned package is signed first with --key (or keylessly), or refused unless --insecure;\n" +

@@ -29,7 +29,7 @@ func newServe() *cobra.Command {
 	s := &serveCmd{}
 	cmd := &cobra.Command{
 		Use:   "serve TARGET --addr HOST:PORT --key FILE",
-		Short: "Verify a package, then serve it read-only as an OCI registry, straight from the archive",
+		Short: "Verify a package, then serve it read-only as an OCI registry, from the archive",
 		Long: "Verify a package, then serve it read-only as an OCI registry (Distribution Specification v1.1):\n" +
 			"each image at its path (HOST/PATH:TAG as HOST:PORT/PATH:TAG) with its verified signatures and\n" +
 			"attestations (referrers API and cosign's legacy tags), the package itself as NAME:VERSION, and\n" +
@@ -38,8 +38,9 @@ func newServe() *cobra.Command {
 			"Writes are refused (405). A verification failure exits 3 before anything listens. SIGTERM stops\n" +
 			"it cleanly (exit 0). One log line per request goes to stderr.",
 		Example: "  airlock serve app.tar --addr 127.0.0.1:5000 --key team.pub --insecure-ignore-tlog\n" +
-			"  airlock serve app.tar --addr 0.0.0.0:5443 --key team.pub --tls-cert server.crt --tls-key server.key\n" +
-			"  crane pull --insecure 127.0.0.1:5000/team/app:1.0 app.tar; helm pull oci://127.0.0.1:5000/charts/hello --plain-http",
+			"  airlock serve app.tar --addr 0.0.0.0:5443 --key team.pub --tls-cert srv.crt --tls-key srv.key\n" +
+			"  crane pull --insecure 127.0.0.1:5000/team/app:1.0 app.tar\n" +
+			"  helm pull oci://127.0.0.1:5000/charts/hello --plain-http",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return s.run(cmd, args[0]) },
 	}

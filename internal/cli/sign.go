@@ -25,7 +25,7 @@ func newSign() *cobra.Command {
 	s := &signCmd{}
 	cmd := &cobra.Command{
 		Use:   "sign TARGET (--key FILE | keyless flags) [--statement TYPE | --all-statements]",
-		Short: "Sign a package root: an archive in place, or an oci:// package by pushing the signature",
+		Short: "Sign a package: an archive in place, an oci:// package by pushing the signature",
 		Long: "Sign a package's root with a key, or keylessly: an OIDC identity token (--identity-token,\n" +
 			"SIGSTORE_ID_TOKEN or the CI's) gets a Fulcio certificate, the signature is logged in Rekor and\n" +
 			"timestamped. Services come from --signing-config or the --*-url flags (default: public good).\n" +
@@ -33,9 +33,10 @@ func newSign() *cobra.Command {
 			"or --all-statements: anyone who handled the package could have put one there. `airlock create`\n" +
 			"with signing flags signs the package, its provenance and its SBOM in one step.",
 		Example: "  airlock sign hello.tar --key team.key\n" +
-			"  airlock sign hello.tar --key team.key --statement https://slsa.dev/provenance/v1 --statement https://spdx.dev/Document\n" +
+			"  airlock sign hello.tar --key team.key --statement https://slsa.dev/provenance/v1 \\\n" +
+			"    --statement https://spdx.dev/Document\n" +
 			"  airlock sign oci://registry.example.com/apps/hello:1.0.0 --identity-token token.jwt\n" +
-			"  airlock sign zarf-package-hello-amd64-1.0.0.tar.zst --key team.key   # a Zarf package, as zarf package sign",
+			"  airlock sign zarf-package-hello-amd64-1.0.0.tar.zst --key team.key   # as zarf package sign",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return s.run(cmd, args[0]) },
 	}

@@ -24,18 +24,19 @@ func newVerify() *cobra.Command {
 	v := &verifyCmd{}
 	cmd := &cobra.Command{
 		Use:   "verify TARGET [policy] [trust]",
-		Short: "Verify a package (layout, every blob's digest, signatures), or a file against a detached bundle",
+		Short: "Verify a package (signatures, every blob), or a file against a detached bundle",
 		Long: "Verify a package archive or oci:// package, or with --bundle any file (or sha256:HEX digest)\n" +
 			"against a detached Sigstore bundle. Exit 0: verified. Exit 3: verification failed (the reason\n" +
-			"code says why). Exit 1: could not verify (bad flags, unreadable file, network).",
+			"code says why). Exit 1: could not verify (unreadable file, network). Exit 2: usage.",
 		Example: "  airlock verify hello.tar --key team.pub --insecure-ignore-tlog\n" +
 			"  airlock verify oci://registry.example.com/apps/hello:1.0.0 --key team.pub --insecure-ignore-tlog \\\n" +
 			"    --expect-name hello --min-version 1.0.0\n" +
 			"  airlock verify hello.tar --offline --trusted-root root.json \\\n" +
-			"    --certificate-identity https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.2.0 \\\n" +
+			"    --certificate-identity https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1 \\\n" +
 			"    --certificate-oidc-issuer https://token.actions.githubusercontent.com\n" +
-			"  airlock verify --bundle python.tgz.sigstore.json python.tgz --certificate-identity ... --certificate-oidc-issuer ...\n" +
-			"  airlock verify hello.tar --key team.pub --insecure-ignore-tlog --record-key gate.key   # writes hello.tar.vsa.sigstore.json",
+			"  airlock verify --bundle python.tgz.sigstore.json python.tgz \\\n" +
+			"    --certificate-identity ... --certificate-oidc-issuer ...\n" +
+			"  airlock verify hello.tar --key team.pub --record-key gate.key   # hello.tar.vsa.sigstore.json",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return v.run(cmd, args[0]) },
 	}
