@@ -63,11 +63,15 @@ type Signer struct {
 
 // IgnoresTlog says whether signer's signatures are accepted without a
 // transparency-log entry: the policy's choice or the signer's.
-func (p Policy) IgnoresTlog(signer Signer) bool { return p.InsecureIgnoreTlog || signer.InsecureIgnoreTlog }
+func (p Policy) IgnoresTlog(signer Signer) bool {
+	return p.InsecureIgnoreTlog || signer.InsecureIgnoreTlog
+}
 
 // IgnoresSCT says whether signer's certificates are accepted without a
 // signed certificate timestamp: the policy's choice or the signer's.
-func (p Policy) IgnoresSCT(signer Signer) bool { return p.InsecureIgnoreSCT || signer.InsecureIgnoreSCT }
+func (p Policy) IgnoresSCT(signer Signer) bool {
+	return p.InsecureIgnoreSCT || signer.InsecureIgnoreSCT
+}
 
 // AttestationRule requires an attestation of one predicate type.
 type AttestationRule struct {
