@@ -170,6 +170,9 @@ func verifier(tm *trust.Material) (*verify.Verifier, error) {
 // not checked.
 func addSignatureChecks(res *verify.Result, s verify.SignatureResult) {
 	who := s.Signer
+	if s.KeyFingerprint != "" {
+		who += ", key " + s.KeyFingerprint
+	}
 	if s.Identity != "" {
 		who = fmt.Sprintf("%s (issuer %s)", s.Identity, s.Issuer)
 	}

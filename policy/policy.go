@@ -18,6 +18,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -185,10 +186,49 @@ func CheckKey(pub crypto.PublicKey) error {
 // KeyID is the identifier cosign and sigstore-go write into a bundle signed
 // with a key (its public key hint): base64 of the SHA-256 of the PKIX public key.
 func KeyID(pub crypto.PublicKey) (string, error) {
+	sum, err := keySum(pub)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(sum), nil
+}
+
+// Fingerprint names a public key as `airlock key fingerprint` prints it
+// and reports name key signers: sha256:<hex> of its DER-encoded
+// SubjectPublicKeyInfo (the key ID, in hex).
+func Fingerprint(pub crypto.PublicKey) (string, error) {
+	sum, err := keySum(pub)
+	if err != nil {
+		return "", err
+	}
+	return "sha256:" + hex.EncodeToString(sum), nil
+}
+
+// FingerprintPEM is the [Fingerprint] of a PEM public key; a private key
+// is refused.
+func FingerprintPEM(data []byte) (string, error) {
+	pub, err := cryptoutils.UnmarshalPEMToPublicKey(data)
+	if err != nil {
+		return "", fmt.Errorf("expected a PEM public key: %w", err)
+	}
+	return Fingerprint(pub)
+}
+
+// FingerprintOfKeyID turns a key ID (base64 of the sha256, a bundle's key
+// hint) into a fingerprint; "" when it is not one.
+func FingerprintOfKeyID(id string) string {
+	sum, err := base64.StdEncoding.DecodeString(id)
+	if err != nil || len(sum) != sha256.Size {
+		return ""
+	}
+	return "sha256:" + hex.EncodeToString(sum)
+}
+
+func keySum(pub crypto.PublicKey) ([]byte, error) {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
-		return "", fmt.Errorf("encode public key: %w", err)
+		return nil, fmt.Errorf("encode public key: %w", err)
 	}
 	sum := sha256.Sum256(der)
-	return base64.StdEncoding.EncodeToString(sum[:]), nil
+	return sum[:], nil
 }

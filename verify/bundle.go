@@ -187,6 +187,9 @@ func (v *Verifier) bundle(source string, b *parsed, art Artifact, p policy.Polic
 		vr, notes, err := v.verifyOne(b, art, signer, p)
 		if err == nil {
 			res.Verified, res.Signer = true, signer.Name
+			if signer.PublicKey != nil {
+				res.KeyFingerprint, _ = policy.Fingerprint(signer.PublicKey)
+			}
 			res.TransparencyLog, res.Timestamp = notes.tlog, notes.timestamp
 			if vr != nil && vr.Signature != nil && vr.Signature.Certificate != nil {
 				res.Identity = vr.Signature.Certificate.SubjectAlternativeName
@@ -210,13 +213,13 @@ func (v *Verifier) bundle(source string, b *parsed, art Artifact, p policy.Polic
 	if len(errs) == 0 {
 		kind := "a certificate"
 		if !b.hasCert {
-			kind = "a key (" + b.keyHint + ")"
+			kind = "a key (" + hintName(b.keyHint) + ")"
 		}
 		return res.fail(ReasonSignerMismatch, fmt.Sprintf("expected a signature by %s, found one made with %s", signerNames(p), kind))
 	}
 	msg := strings.Join(errs, "; ")
 	if !b.hasCert && b.keyHint != "" && !knownHint(p, b.keyHint) && reason == ReasonSignatureInvalid {
-		reason, msg = ReasonKeyMismatch, fmt.Sprintf("expected a key among %s, found a signature by key %s", signerNames(p), b.keyHint)
+		reason, msg = ReasonKeyMismatch, fmt.Sprintf("expected a key among %s, found a signature by key %s", signerNames(p), hintName(b.keyHint))
 	}
 	return res.fail(reason, msg)
 }
@@ -380,6 +383,15 @@ func knownHint(p policy.Policy, hint string) bool {
 	return false
 }
 
+// hintName names a key by its bundle's hint: its fingerprint when the hint
+// is a key ID.
+func hintName(hint string) string {
+	if fp := policy.FingerprintOfKeyID(hint); fp != "" {
+		return fp
+	}
+	return hint
+}
+
 // ClaimedSigner says who a bundle claims signed it, without verifying: its
 // certificate's subject alternative name, or its key hint. For listings only.
 func ClaimedSigner(data []byte) string {
@@ -396,8 +408,8 @@ func ClaimedSigner(data []byte) string {
 			return e
 		}
 	}
-	if b.keyHint != "" {
-		return "key " + b.keyHint
+	if fp := policy.FingerprintOfKeyID(b.keyHint); fp != "" {
+		return "key " + fp
 	}
 	return ""
 }

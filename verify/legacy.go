@@ -65,6 +65,7 @@ func legacy(subject digest.Digest, s Signature, p policy.Policy) SignatureResult
 			res.TransparencyLog = "present, not checked (legacy format, " + tlogChoice(p, signer) + ")"
 		}
 		res.Verified, res.Signer = true, signer.Name
+		res.KeyFingerprint, _ = policy.Fingerprint(signer.PublicKey)
 		return res
 	}
 	return res.fail(ReasonSignatureInvalid, fmt.Sprintf("expected a signature by %s, found none that verifies: %v", signerNames(p), lastErr))

@@ -92,8 +92,10 @@ type SignatureResult struct {
 	Source string `json:"source"`
 	// Verified is true when the signature verified for an accepted signer.
 	Verified bool `json:"verified"`
-	// Signer names the accepted signer it verified for.
-	Signer string `json:"signer,omitempty"`
+	// Signer names the accepted signer it verified for; KeyFingerprint is a
+	// key signer's fingerprint (sha256:<hex> of its DER public key).
+	Signer         string `json:"signer,omitempty"`
+	KeyFingerprint string `json:"keyFingerprint,omitempty"`
 	// Identity and Issuer are the verified certificate's subject and OIDC issuer (keyless).
 	Identity string `json:"identity,omitempty"`
 	Issuer   string `json:"issuer,omitempty"`

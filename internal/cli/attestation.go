@@ -14,7 +14,8 @@ import (
 )
 
 func newAttestation() *cobra.Command {
-	cmd := &cobra.Command{Use: "attestation", Short: "Work with a package's attestations without fetching its content"}
+	cmd := &cobra.Command{Use: "attestation", Short: "Work with a package's attestations without fetching its content",
+		Example: "  airlock attestation list hello.tar\n  airlock attestation verify hello.tar --predicate-type https://slsa.dev/provenance/v1 --key k.pub"}
 	cmd.AddCommand(newAttestationList(), newAttestationDownload(), newAttestationVerify())
 	return cmd
 }
@@ -26,7 +27,9 @@ func newAttestationList() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list TARGET",
 		Short: "List attestations: type, claimed signer, time, size (not verified)",
-		Args:  cobra.ExactArgs(1),
+		Example: "  airlock attestation list hello.tar\n" +
+			"  airlock attestation list oci://registry.example.com/apps/hello:1.0.0 --format json",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := format.check(); err != nil {
 				return err
@@ -43,7 +46,7 @@ func newAttestationList() *cobra.Command {
 				if !a.Signed {
 					signer = "UNSIGNED"
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%-40s %-45s %-21s %8d  %s\n", clean(a.PredicateType), clean(signer), clean(a.Created), a.Size, clean(a.Digest))
+				fmt.Fprintf(cmd.OutOrStdout(), "%-32s %-75s %-21s %8d  %s\n", clean(a.PredicateType), clean(signer), clean(a.Created), a.Size, clean(a.Digest))
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "Signers are as claimed, NOT VERIFIED: use airlock attestation verify.")
 			return nil
@@ -60,8 +63,10 @@ func newAttestationVerify() *cobra.Command {
 	var format formatFlag
 	cmd := &cobra.Command{
 		Use:   "verify TARGET --predicate-type URI [policy] [trust]",
-		Short: "Verify the package's signatures and the attestations the policy requires, fetching only them",
-		Args:  cobra.ExactArgs(1),
+		Short: "Verify the package's signatures and required attestations, fetching only them",
+		Example: "  airlock attestation verify hello.tar --predicate-type https://slsa.dev/provenance/v1 --key k.pub\n" +
+			"  airlock attestation verify oci://registry.example.com/apps/hello:1.0.0 --policy team.yaml",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := format.check(); err != nil {
 				return err
@@ -86,7 +91,9 @@ func newAttestationDownload() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "download TARGET --type URI [-o FILE] [--bundle] [policy] [trust]",
 		Short: "Write an attestation's verified statement (or, with --bundle, its raw bundle)",
-		Args:  cobra.ExactArgs(1),
+		Example: "  airlock attestation download hello.tar --type https://spdx.dev/Document -o sbom.json --key k.pub\n" +
+			"  airlock attestation download hello.tar --type https://slsa.dev/provenance/v1 --bundle --key k.pub",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if predicateType == "" {
 				return fmt.Errorf("%w: attestation download: --type is required", errUsage)

@@ -73,18 +73,23 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // New returns the root command.
 func New() *cobra.Command {
 	root := &cobra.Command{
-		Use:           "airlock",
-		Short:         "Carry software into air-gapped networks without losing supply-chain integrity",
-		Long:          "Carry software into air-gapped networks without losing supply-chain integrity.\n\n" + exitCodes,
+		Use:   "airlock",
+		Short: "Carry software into air-gapped networks without losing supply-chain integrity",
+		Long:  "Carry software into air-gapped networks without losing supply-chain integrity.\n\n" + exitCodes,
+		Example: "  airlock key generate --output-key-prefix team\n" +
+			"  airlock create examples/hello -o hello.tar --key team.key\n" +
+			"  airlock verify hello.tar --key team.pub --insecure-ignore-tlog\n" +
+			"  airlock help policy",
 		Version:       airlock.Version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate(versionText(airlock.Build()))
 	root.SetUsageTemplate(usageTemplate)
-	root.AddCommand(newCreate(), newSign(), newAttest(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newExtract(), newServe(), newAdmissionPolicy(), newSplit(), newAttestation(), newTrust(), newKey(), newVersion())
+	root.AddCommand(newCreate(), newSign(), newAttest(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newExtract(), newServe(), newAdmissionPolicy(), newSplit(), newAttestation(), newTrust(), newKey(), newVersion(), newPolicyTopic())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return fmt.Errorf("%w: %v", errUsage, err) })
 	usageArgs(root)
+	completeFlags(root)
 	return root
 }
 
@@ -93,6 +98,9 @@ func New() *cobra.Command {
 func usageArgs(cmd *cobra.Command) {
 	for _, c := range cmd.Commands() {
 		usageArgs(c)
+	}
+	if cmd.Annotations[topic] != "" {
+		return
 	}
 	if check := cmd.Args; check != nil {
 		cmd.Args = func(c *cobra.Command, args []string) error {

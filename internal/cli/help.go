@@ -90,10 +90,31 @@ Examples:
 Available Commands:{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
   {{rpad .Name .NamePadding }} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableFlags}}
 {{groupedFlags .}}{{end}}{{if .HasHelpSubCommands}}
-
 Additional help topics:{{range .Commands}}{{if .IsAdditionalHelpTopicCommand}}
-  {{rpad .CommandPath .CommandPathPadding}} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableSubCommands}}
-Use "{{.CommandPath}} [command] --help" for more information about a command.{{end}}
-`
+  {{rpad .CommandPath .CommandPathPadding}} {{.Short}}{{end}}{{end}}
+{{end}}{{if .HasAvailableSubCommands}}
+Use "{{.CommandPath}} [command] --help" for more information about a command.
+{{end}}`
 
 func init() { cobra.AddTemplateFunc("groupedFlags", groupedFlags) }
+
+// completeFlags gives shells what each flag's value may be: the choices of
+// --format and the like, files (by extension) for file flags.
+func completeFlags(cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		completeFlags(c)
+	}
+	choices := map[string][]string{"format": {"text", "json"}, "sbom-format": {"spdx", "cyclonedx"}, "rekor-api-version": {"1", "2"}}
+	files := map[string][]string{"key": {"pub", "key", "pem"}, "policy": {"yaml", "yml"}, "image-policy": {"yaml", "yml"},
+		"trusted-root": {"json"}, "predicate": {"json"}, "signing-config": {"json"}, "identity-token": nil, "record-key": {"key", "pem"},
+		"importer-key": {"pub", "pem"}, "registry-ca-file": {"pem", "crt"}, "tls-cert": {"pem", "crt"}, "tls-key": {"pem", "key"},
+		"output": nil, "record-out": {"json"}, "tuf-root": {"json"}}
+	cmd.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
+		if values, ok := choices[f.Name]; ok {
+			cmd.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+		}
+		if exts, ok := files[f.Name]; ok {
+			cmd.MarkFlagFilename(f.Name, exts...)
+		}
+	})
+}

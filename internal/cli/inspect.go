@@ -23,8 +23,10 @@ func newInspect() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "inspect TARGET",
 		Short: "Show a package's contents, signatures and attestations, without verifying",
-		Args:  cobra.ExactArgs(1),
-		RunE:  func(cmd *cobra.Command, args []string) error { return i.run(cmd, args[0]) },
+		Example: "  airlock inspect hello.tar\n" +
+			"  airlock inspect oci://registry.example.com/apps/hello:1.0.0 --format json",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return i.run(cmd, args[0]) },
 	}
 	i.format.register(cmd)
 	i.network.register(cmd)

@@ -51,7 +51,9 @@ func (f *tufFlags) options() (trust.TUFOptions, error) {
 }
 
 func newTrust() *cobra.Command {
-	cmd := &cobra.Command{Use: "trust", Short: "Show, update, export and import trust roots"}
+	cmd := &cobra.Command{Use: "trust", Short: "Show, update, export and import trust roots", Long: trustTopic,
+		Example: "  airlock trust update && airlock trust export snapshot/   # connected side\n" +
+			"  airlock trust import snapshot/ && airlock trust show       # inside the gap"}
 	cmd.AddCommand(newTrustShow(), newTrustUpdate(), newTrustExport(), newTrustImport())
 	return cmd
 }
@@ -61,9 +63,10 @@ func newTrustShow() *cobra.Command {
 	var tuf tufFlags
 	var format formatFlag
 	cmd := &cobra.Command{
-		Use:   "show",
-		Short: "Say which trust roots are in force, where they came from and when they expire",
-		Args:  cobra.NoArgs,
+		Use:     "show",
+		Short:   "Say which trust roots are in force, where they came from and when they expire",
+		Example: "  airlock trust show\n  airlock trust show --trusted-root root.json --format json",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := format.check(); err != nil {
 				return err
@@ -109,7 +112,9 @@ func newTrustUpdate() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "update [--tuf-mirror URL --tuf-root root.json]",
 		Short: "Refresh the local TUF store from a TUF mirror (connected side)",
-		Args:  cobra.NoArgs,
+		Example: "  airlock trust update\n" +
+			"  airlock trust update --tuf-mirror https://tuf.example.internal --tuf-root root.json",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts, err := tuf.options()
 			if err != nil {
@@ -140,9 +145,10 @@ func newTrustUpdate() *cobra.Command {
 func newTrustExport() *cobra.Command {
 	var tuf tufFlags
 	cmd := &cobra.Command{
-		Use:   "export DIR",
-		Short: "Write the TUF store as a snapshot folder to carry across the gap",
-		Args:  cobra.ExactArgs(1),
+		Use:     "export DIR",
+		Short:   "Write the TUF store as a snapshot folder to carry across the gap",
+		Example: "  airlock trust export /media/usb/tuf-snapshot",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := tuf.options()
 			if err != nil {
@@ -165,7 +171,9 @@ func newTrustImport() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import DIR [--tuf-root root.json] [--at TIME]",
 		Short: "Verify a TUF snapshot offline against the pinned root, then install it",
-		Args:  cobra.ExactArgs(1),
+		Example: "  airlock trust import /media/usb/tuf-snapshot\n" +
+			"  airlock trust import snapshot/ --at 2026-11-30T12:00:00Z   # as of when it was exported",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := tuf.options()
 			if err != nil {
