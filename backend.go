@@ -217,7 +217,7 @@ func openRemote(ctx context.Context, target string, opts registry.Options) (*rem
 	}
 	root, err := resolveOnce(ctx, target, func() (ocispec.Descriptor, error) { return b.store.Repository().Resolve(ctx, ref.Reference) })
 	if err != nil {
-		return nil, ocispec.Descriptor{}, "", fmt.Errorf("resolve %s: %w", target, err)
+		return nil, ocispec.Descriptor{}, "", fmt.Errorf("resolve %s: %w", target, registry.Explain(ref.Registry, err))
 	}
 	tag := ref.Reference
 	if d, err := digest.Parse(ref.Reference); err == nil {

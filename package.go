@@ -6,7 +6,10 @@ package airlock
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"strings"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -70,6 +73,9 @@ func Open(ctx context.Context, target string, opts OpenOptions) (*Package, error
 		return nil, fmt.Errorf("%s is a Zarf package: verify, sign, attest, attestation and mirror take it; this verb is for airlock packages", target)
 	} else {
 		src, root, err = openArchive(ctx, target, opts)
+		if errors.Is(err, fs.ErrNotExist) && looksLikeReference(target) {
+			err = fmt.Errorf("%w (a registry package? write %s%s)", err, registry.Scheme, target)
+		}
 	}
 	if err != nil {
 		return nil, classify(err)
@@ -235,4 +241,13 @@ func isIndex(mediaType string) bool {
 // errExpectedTag is returned for an oci:// reference without tag or digest.
 func errExpectedTag(target string) error {
 	return fmt.Errorf("%w: %s: expected a tag or a digest", registry.ErrTarget, target)
+}
+
+// looksLikeReference says whether a path that names no file reads as a
+// registry reference written without oci://: HOST/PATH, HOST a name with a
+// dot or a port, or localhost.
+func looksLikeReference(target string) bool {
+	host, rest, ok := strings.Cut(target, "/")
+	return ok && rest != "" && !strings.ContainsAny(target, " \\") &&
+		(strings.ContainsAny(host, ".:") && !strings.HasPrefix(host, ".") || host == "localhost")
 }

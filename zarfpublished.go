@@ -60,7 +60,7 @@ func openZarfPublished(ctx context.Context, target string, opts registry.Options
 	}
 	root, err := resolveOnce(ctx, target, func() (ocispec.Descriptor, error) { return b.store.Repository().Resolve(ctx, ref.Reference) })
 	if err != nil {
-		return nil, fmt.Errorf("resolve %s: %w", target, err)
+		return nil, fmt.Errorf("resolve %s: %w", target, registry.Explain(ref.Registry, err))
 	}
 	zp := &zarfPublished{b: b, target: target, tag: ref.Reference, root: plain(root)}
 	if d, err := digest.Parse(ref.Reference); err == nil {

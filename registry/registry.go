@@ -187,3 +187,35 @@ func OfflineClient() *http.Client {
 		},
 	}}
 }
+
+// Explain says, in airlock's words, why a registry could not be reached:
+// the registry named, then the cause (a refused or failed connection, a
+// name that does not resolve, a certificate not trusted, an offline
+// refusal), with what to do. Other errors are returned as they are. The
+// error returned wraps err.
+func Explain(host string, err error) error {
+	var op *net.OpError
+	var dns *net.DNSError
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	switch {
+	case err == nil || errors.Is(err, ErrOffline):
+		return err
+	case errors.As(err, &dns):
+		return &explained{fmt.Sprintf("cannot reach the registry %s: its name does not resolve (%s)", host, dns.Err), err}
+	case errors.As(err, &unknownCA), errors.As(err, &hostname):
+		return &explained{fmt.Sprintf("the registry %s presented a certificate airlock does not trust: pass its CA with --registry-ca-file", host), err}
+	case errors.As(err, &op) && op.Op == "dial":
+		return &explained{fmt.Sprintf("cannot reach the registry %s: %v (is it running, at that address?)", host, op.Err), err}
+	}
+	return err
+}
+
+// explained is an error said in airlock's words, wrapping its cause.
+type explained struct {
+	msg string
+	err error
+}
+
+func (e *explained) Error() string { return e.msg }
+func (e *explained) Unwrap() error { return e.err }

@@ -102,7 +102,7 @@ func LoadPrivateKey(data []byte, password PasswordFunc) (crypto.Signer, error) {
 		}
 		der, derr := encrypted.Decrypt(block.Bytes, pw)
 		if derr != nil {
-			return nil, fmt.Errorf("load private key: %w: %v", ErrPassword, derr)
+			return nil, fmt.Errorf("load private key: %w: wrong password (it comes from AIRLOCK_PASSWORD, COSIGN_PASSWORD or the terminal): %v", ErrPassword, derr)
 		}
 		key, err = parsePKCS8(der)
 	case "PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY":

@@ -64,8 +64,8 @@ func newCreate() *cobra.Command {
 }
 
 func (c *create) run(cmd *cobra.Command, dir string) error {
-	if c.output == "" {
-		return fmt.Errorf("%w: create: -o/--output is required", errUsage)
+	if err := archiveOutput("create", c.output); err != nil {
+		return err
 	}
 	tm, err := c.trust.material(cmd.ErrOrStderr())
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -269,4 +270,19 @@ func (f *imageFlags) apply(opts *airlock.VerifyOptions) error {
 	ip, err := airlock.LoadImagePolicy(f.policyFile)
 	opts.ImagePolicy, opts.RequireImageSignatures = ip, f.require
 	return err
+}
+
+// archiveOutput checks -o of a command that writes an archive: a file to
+// name, not standard output nor a folder.
+func archiveOutput(verb, output string) error {
+	switch {
+	case output == "":
+		return fmt.Errorf("%w: %s: -o/--output is required: the archive file to write, e.g. -o app.tar", errUsage, verb)
+	case output == "-":
+		return fmt.Errorf("%w: %s: -o -: an archive is written to a file (readers open it in place, by offsets), not to standard output: name the file, e.g. -o app.tar", errUsage, verb)
+	}
+	if info, err := os.Stat(output); err == nil && info.IsDir() {
+		return fmt.Errorf("%w: %s: -o %s is a folder: name the archive file to write in it, e.g. -o %s", errUsage, verb, output, filepath.Join(output, "app.tar"))
+	}
+	return nil
 }

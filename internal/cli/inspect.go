@@ -78,22 +78,23 @@ func printInspection(w io.Writer, ins *airlock.Inspection) {
 	}
 	fmt.Fprintf(w, "Referrers: %d\n", len(ins.Referrers))
 	for _, r := range ins.Referrers {
-		what := r.Kind
+		what := "signed    " + r.Kind
 		switch {
 		case r.Kind == "statement":
-			what = "statement (UNSIGNED)"
+			what = "unsigned  statement"
 		case r.Kind == "ignored":
-			what = "ignored: " + r.Note
-		case r.Signed:
-			what += " (signed, not verified here)"
+			what = "ignored   " + r.Note
 		}
 		if r.PredicateType != "" {
-			what += " " + r.PredicateType
+			what += "  " + r.PredicateType
 		}
 		if r.Tag != "" {
-			what += " cosign legacy tag " + r.Tag
+			what += "  cosign legacy tag " + r.Tag
 		}
 		fmt.Fprintf(w, "  %s  %s  %s\n", clean(r.Digest), clean(what), clean(r.Created))
+	}
+	if len(ins.Referrers) > 0 {
+		fmt.Fprintln(w, "Signed means a signature is present, not that it verified.")
 	}
 	fmt.Fprintln(w, "NOT VERIFIED: inspect reads the package without checking digests or signatures; use airlock verify.")
 }

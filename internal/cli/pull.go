@@ -4,7 +4,6 @@
 package cli
 
 import (
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -51,8 +50,8 @@ func newPull() *cobra.Command {
 }
 
 func (p *pullCmd) run(cmd *cobra.Command, target string) error {
-	if p.output == "" {
-		return fmt.Errorf("%w: pull: -o/--output is required", errUsage)
+	if err := archiveOutput("pull", p.output); err != nil {
+		return err
 	}
 	if err := p.format.check(); err != nil {
 		return err
