@@ -343,8 +343,10 @@ func TestZarfV1beta1(t *testing.T) {
 	src := filepath.Join(dir, "src")
 	os.MkdirAll(src, 0o755)
 	os.WriteFile(filepath.Join(src, "hello.txt"), []byte("hello\n"), 0o644)
-	os.WriteFile(filepath.Join(src, "zarf.yaml"), []byte("apiVersion: zarf.dev/v1beta1\nkind: ZarfPackageConfig\nmetadata:\n  name: beta\n  version: 1.0.0\ncomponents:\n- name: app\n  files:\n  - source: hello.txt\n    destination: /tmp/hello.txt\n"), 0o644)
-	zarfRun(t, dir, 0, "package", "create", "src", "-o", ".", "--confirm", "--skip-sbom", "-a", "amd64")
+	reg := airlocktest.NewRegistry(t)
+	airlocktest.PushImage(t, reg, "library/tiny", "1.0")
+	os.WriteFile(filepath.Join(src, "zarf.yaml"), []byte("apiVersion: zarf.dev/v1beta1\nkind: ZarfPackageConfig\nmetadata:\n  name: beta\n  version: 1.0.0\ncomponents:\n- name: app\n  files:\n  - source: hello.txt\n    destination: /tmp/hello.txt\n  images:\n  - name: "+reg+"/library/tiny:1.0\n"), 0o644)
+	zarfRun(t, dir, 0, "package", "create", "src", "-o", ".", "--confirm", "--skip-sbom", "-a", "amd64", "--plain-http")
 	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "team")
 	pkg := "zarf-package-beta-amd64-1.0.0.tar.zst"
 	os.MkdirAll(filepath.Join(dir, "by-zarf"), 0o755)
@@ -358,4 +360,9 @@ func TestZarfV1beta1(t *testing.T) {
 	}
 	zarfRun(t, dir, 0, "package", "sign", "by-zarf/"+pkg, "--signing-key", "team.key")
 	airlock(t, dir, 0, "verify", "by-zarf/"+pkg, "--key", "team.pub", "--insecure-ignore-tlog")
+	dest := airlocktest.NewRegistry(t)
+	airlock(t, dir, 0, "mirror", pkg, "oci://"+dest+"/inside", "--key", "team.pub", "--insecure-ignore-tlog")
+	if got, want := digestOf(t, dir, dest+"/inside/library/tiny:1.0"), digestOf(t, dir, reg+"/library/tiny:1.0"); got != want {
+		t.Fatalf("mirrored as %s, expected %s", got, want)
+	}
 }

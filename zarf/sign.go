@@ -8,14 +8,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"slices"
 	"time"
 
+	goyaml "github.com/goccy/go-yaml"
 	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // The version requirement Zarf adds when it signs (a bundle signature
@@ -28,112 +29,161 @@ const (
 // MarkSigned makes, from a zarf.yaml, the one Zarf signs: in each document
 // of an apiVersion Zarf reads, build.signed true, zarf.bundle.sig among
 // build.provenanceFiles, and the version requirement a bundle signature
-// brings (each added once); every document kept, in order. Nothing else
-// changes: checksums.txt does not list zarf.yaml. A definition
-// ParseDefinition refuses is not signed.
-func MarkSigned(data []byte) ([]byte, error) {
+// brings (each added once); every document kept, in order. It re-encodes
+// the documents as Zarf does (goccy/go-yaml, from the values it read, so
+// no scalar is re-interpreted), then checks that, read back by Zarf's
+// parser, every document is what it was but for those three fields: a
+// definition that would change otherwise is refused, never signed. A
+// definition ParseDefinition refuses is not signed either.
+func MarkSigned(data []byte) (out []byte, err error) {
 	if _, err := ParseDefinition(data); err != nil {
 		return nil, err
 	}
-	var out bytes.Buffer
-	enc := yaml.NewEncoder(&out)
-	enc.SetIndent(2)
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			break
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("%w: %s: malformed YAML (parser panic: %v)", ErrInvalid, DefinitionFile, r)
 		}
-		if err != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("%w: %s: expected documents that are mappings", ErrInvalid, DefinitionFile)
+	}()
+	bodies, err := yamlDocuments(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, DefinitionFile, err)
+	}
+	var parts [][]byte
+	for _, body := range bodies {
+		var doc goyaml.MapSlice
+		if err := goyaml.NodeToValue(body, &doc, goyaml.UseOrderedMap()); err != nil {
+			return nil, fmt.Errorf("%w: %s: expected documents that are mappings: %v", ErrInvalid, DefinitionFile, err)
 		}
-		if known(doc.Content[0]) {
-			markSigned(doc.Content[0])
+		if version, _ := apiVersionOf(body); known(version) {
+			doc = markSigned(doc)
 		}
-		if err := enc.Encode(&doc); err != nil {
+		part, err := goyaml.MarshalWithOptions(doc, goyaml.Indent(2), goyaml.IndentSequence(true), goyaml.UseLiteralStyleIfMultiline(true))
+		if err != nil {
 			return nil, err
 		}
+		parts = append(parts, part)
 	}
-	if err := enc.Close(); err != nil {
-		return nil, err
+	out = bytes.Join(parts, []byte("---\n"))
+	if err := sameButSigned(data, out); err != nil {
+		return nil, fmt.Errorf("%w: %s: signing would change more than build.signed, build.provenanceFiles and build.versionRequirements (%v): refused", ErrInvalid, DefinitionFile, err)
 	}
-	if d, err := ParseDefinition(out.Bytes()); err != nil || !d.Signed() {
+	if d, err := ParseDefinition(out); err != nil || !d.Signed() {
 		return nil, fmt.Errorf("%w: %s: marked signed, it no longer reads as signed: %v", ErrInvalid, DefinitionFile, err)
 	}
-	return out.Bytes(), nil
-}
-
-// known says whether Zarf reads a document of this apiVersion.
-func known(m *yaml.Node) bool {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == "apiVersion" {
-			v := m.Content[i+1].Value
-			return v == "" || v == APIVersionV1Alpha1 || v == APIVersionV1Beta1
-		}
-	}
-	return true
+	return out, nil
 }
 
 // markSigned makes Zarf's three edits to one document.
-func markSigned(m *yaml.Node) {
-	build := child(m, "build", yaml.MappingNode)
-	set(build, "signed", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
-	files := child(build, "provenanceFiles", yaml.SequenceNode)
-	if !hasScalar(files, BundleFile) {
-		files.Content = append(files.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: BundleFile})
+func markSigned(doc goyaml.MapSlice) goyaml.MapSlice {
+	build, _ := get(doc, "build").(goyaml.MapSlice)
+	build = put(build, "signed", true)
+	files, _ := get(build, "provenanceFiles").([]any)
+	if !slices.Contains(files, any(BundleFile)) {
+		files = append(files, BundleFile)
 	}
-	reqs := child(build, "versionRequirements", yaml.SequenceNode)
-	if !hasRequirement(reqs) {
-		req := &yaml.Node{Kind: yaml.MappingNode}
-		set(req, "version", &yaml.Node{Kind: yaml.ScalarNode, Value: signedVersion})
-		set(req, "reason", &yaml.Node{Kind: yaml.ScalarNode, Value: signedReason})
-		reqs.Content = append(reqs.Content, req)
-	}
-}
-
-// child returns m's value at key, made of kind when it is absent
-// (in place of a value of another kind).
-func child(m *yaml.Node, key string, kind yaml.Kind) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key && m.Content[i+1].Kind == kind {
-			return m.Content[i+1]
+	build = put(build, "provenanceFiles", files)
+	reqs, _ := get(build, "versionRequirements").([]any)
+	has := false
+	for _, r := range reqs {
+		if m, ok := r.(goyaml.MapSlice); ok && get(m, "version") == signedVersion {
+			has = true
 		}
 	}
-	n := &yaml.Node{Kind: kind}
-	set(m, key, n)
-	return n
+	if !has {
+		reqs = append(reqs, goyaml.MapSlice{{Key: "version", Value: signedVersion}, {Key: "reason", Value: signedReason}})
+	}
+	build = put(build, "versionRequirements", reqs)
+	return put(doc, "build", build)
 }
 
-// set puts value at key in m, in place of what was there.
-func set(m *yaml.Node, key string, value *yaml.Node) {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			m.Content[i+1] = value
-			return
+// get returns m's value at key (nil when absent).
+func get(m goyaml.MapSlice, key string) any {
+	for _, item := range m {
+		if item.Key == key {
+			return item.Value
 		}
 	}
-	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key}, value)
+	return nil
 }
 
-func hasScalar(seq *yaml.Node, v string) bool {
-	for _, n := range seq.Content {
-		if n.Kind == yaml.ScalarNode && n.Value == v {
-			return true
+// put sets m's value at key, in place of what was there, else at the end.
+func put(m goyaml.MapSlice, key string, value any) goyaml.MapSlice {
+	for i, item := range m {
+		if item.Key == key {
+			m[i].Value = value
+			return m
 		}
 	}
-	return false
+	return append(m, goyaml.MapItem{Key: key, Value: value})
 }
 
-func hasRequirement(seq *yaml.Node) bool {
-	for _, n := range seq.Content {
-		for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == "version" && n.Content[i+1].Value == signedVersion {
-				return true
+// sameButSigned checks that, read by Zarf's parser, signed holds the
+// documents of original, in order, each the same but for the three build
+// fields signing sets (and the provenance files it had, kept).
+func sameButSigned(original, signed []byte) error {
+	a, err := plainDocuments(original)
+	if err != nil {
+		return err
+	}
+	b, err := plainDocuments(signed)
+	if err != nil {
+		return err
+	}
+	if len(a) != len(b) {
+		return fmt.Errorf("%d documents became %d", len(a), len(b))
+	}
+	for i := range a {
+		before, _ := buildOf(a[i])["provenanceFiles"].([]any)
+		after, _ := buildOf(b[i])["provenanceFiles"].([]any)
+		for _, f := range before {
+			if !slices.Contains(after, f) {
+				return fmt.Errorf("document %d: the provenance file %v was lost", i, f)
 			}
 		}
+		withoutSigning(a[i])
+		withoutSigning(b[i])
+		if !reflect.DeepEqual(a[i], b[i]) {
+			return fmt.Errorf("document %d reads differently once re-encoded", i)
+		}
 	}
-	return false
+	return nil
+}
+
+// plainDocuments decodes every document as Zarf's parser reads it.
+func plainDocuments(data []byte) ([]map[string]any, error) {
+	bodies, err := yamlDocuments(data)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, 0, len(bodies))
+	for _, body := range bodies {
+		var doc map[string]any
+		if err := goyaml.NodeToValue(body, &doc); err != nil {
+			return nil, err
+		}
+		out = append(out, doc)
+	}
+	return out, nil
+}
+
+func buildOf(doc map[string]any) map[string]any {
+	b, _ := doc["build"].(map[string]any)
+	return b
+}
+
+// withoutSigning removes what signing sets from a document's build, and
+// the build itself when nothing else is left in it.
+func withoutSigning(doc map[string]any) {
+	b := buildOf(doc)
+	if b == nil {
+		return
+	}
+	for _, k := range []string{"signed", "provenanceFiles", "versionRequirements"} {
+		delete(b, k)
+	}
+	if len(b) == 0 {
+		delete(doc, "build")
+	}
 }
 
 // Rewrite writes the tarball again to out, compressed as it was: each
@@ -224,12 +274,22 @@ func writeEntry(tw *tar.Writer, name string, data []byte) error {
 }
 
 // ConfigJSON is the config Zarf publishes a package with: its definition
-// as JSON. Nothing verifies it (the signature is over zarf.yaml); Zarf
-// and registries show it.
+// (the document Zarf reads) as JSON. Nothing verifies it (the signature is
+// over zarf.yaml); Zarf and registries show it.
 func ConfigJSON(definition []byte) ([]byte, error) {
-	var v any
-	if err := yaml.Unmarshal(definition, &v); err != nil {
+	def, err := ParseDefinition(definition)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := plainDocuments(definition)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, DefinitionFile, err)
 	}
-	return json.Marshal(v)
+	for _, doc := range docs {
+		v, _ := doc["apiVersion"].(string)
+		if v == def.APIVersion || v == "" && def.APIVersion == APIVersionV1Alpha1 {
+			return json.Marshal(doc)
+		}
+	}
+	return nil, fmt.Errorf("%w: %s: no %s document", ErrInvalid, DefinitionFile, def.APIVersion)
 }

@@ -254,7 +254,7 @@ func walkTar(r io.Reader, each func(entry) error, done func(string, digest.Diges
 			return files, checkTrailer(r)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: reading the tarball: %v", ErrInvalid, err)
+			return nil, invalid("reading the tarball", err)
 		}
 		name := trimName(hdr.Name)
 		if err := checkEntry(hdr, name, n, seen); err != nil {
@@ -304,6 +304,15 @@ func checkEntry(hdr *tar.Header, name string, n int, seen map[string]bool) error
 	return nil
 }
 
+// invalid is an error met reading the tarball: a malformed one, unless the
+// read was cancelled.
+func invalid(where string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%w: %s: %v", ErrInvalid, where, err)
+}
+
 // contentReader reads a file's content from the tarball: an error is a
 // truncated or malformed tarball (unless the read was cancelled), whatever
 // reads it.
@@ -338,7 +347,7 @@ func checkTrailer(r io.Reader) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("%w: after the tarball's end: %v", ErrInvalid, err)
+			return invalid("after the tarball's end", err)
 		}
 	}
 }

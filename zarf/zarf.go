@@ -11,17 +11,17 @@
 package zarf
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
+	goyaml "github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
 	"github.com/opencontainers/go-digest"
-	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/airlock-dev/airlock/internal/yamlfile"
 )
@@ -81,28 +81,56 @@ type Definition struct {
 		AggregateChecksum string   `yaml:"aggregateChecksum"`
 	} `yaml:"build"`
 	Components []struct {
-		Name          string   `yaml:"name"`
-		Images        []string `yaml:"images"`
+		Name          string     `yaml:"name"`
+		Images        []ImageRef `yaml:"images"`
 		ImageArchives []struct {
 			Images []string `yaml:"images"`
 		} `yaml:"imageArchives"`
 	} `yaml:"components"`
 }
 
-// ParseDefinition reads a zarf.yaml, bounded and shape-checked first, as
-// Zarf selects it: of its documents, the one of the highest apiVersion
-// Zarf knows. It fails closed where a reader could see another package
-// than Zarf does: an apiVersion twice, documents that disagree on the
-// package's name, version, checksums or signed state, an aggregateChecksum
-// in two places that differ, provenance files other than the signatures
-// (Zarf exempts them from checksums.txt once signed).
-func ParseDefinition(data []byte) (*Definition, error) {
+// ImageRef is an image a component names: a reference (v1alpha1), or an
+// entry with its reference as name (v1beta1).
+type ImageRef string
+
+// UnmarshalYAML reads either form.
+func (r *ImageRef) UnmarshalYAML(data []byte) error {
+	var name string
+	if err := goyaml.Unmarshal(data, &name); err == nil {
+		*r = ImageRef(name)
+		return nil
+	}
+	var entry struct {
+		Name string `yaml:"name"`
+	}
+	if err := goyaml.Unmarshal(data, &entry); err != nil {
+		return err
+	}
+	*r = ImageRef(entry.Name)
+	return nil
+}
+
+// ParseDefinition reads a zarf.yaml as Zarf v0.84 reads it, with the same
+// YAML parser (goccy/go-yaml, at Zarf's version) and the same selection:
+// of its documents, the one of the highest apiVersion Zarf knows. It is
+// bounded and shape-checked first (no aliases, no merge keys, depth 64),
+// and fails closed where two readers could see two packages: an
+// apiVersion twice, documents that disagree on the package's name,
+// version, checksums or signed state, an aggregateChecksum in two places
+// that differ, provenance files other than the signatures (Zarf exempts
+// them from checksums.txt once signed).
+func ParseDefinition(data []byte) (def *Definition, err error) {
 	if len(data) > MaxDefinitionSize {
 		return nil, fmt.Errorf("%w: %s is %d bytes, more than the %d allowed", ErrInvalid, DefinitionFile, len(data), MaxDefinitionSize)
 	}
-	if err := yamlfile.CheckShape(data, yamlfile.Shape{MaxDepth: 64, NoAliases: true}); err != nil {
+	if err := yamlfile.CheckShape(data, yamlfile.Shape{MaxDepth: 64, NoAliases: true, NoMergeKeys: true}); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, DefinitionFile, err)
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			def, err = nil, fmt.Errorf("%w: %s: malformed YAML (parser panic: %v)", ErrInvalid, DefinitionFile, r)
+		}
+	}()
 	docs, err := documents(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, DefinitionFile, err)
@@ -122,31 +150,68 @@ func ParseDefinition(data []byte) (*Definition, error) {
 	return chosen, nil
 }
 
+// yamlDocuments parses a zarf.yaml into its documents as Zarf does, empty
+// ones left out.
+func yamlDocuments(data []byte) ([]ast.Node, error) {
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []ast.Node
+	for _, d := range file.Docs {
+		if d != nil && d.Body != nil {
+			out = append(out, d.Body)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no package definition found")
+	}
+	return out, nil
+}
+
+// apiVersionOf reads a document's apiVersion as Zarf does ("" for none).
+func apiVersionOf(body ast.Node) (string, error) {
+	var probe struct {
+		APIVersion string `yaml:"apiVersion"`
+	}
+	err := goyaml.NodeToValue(body, &probe)
+	return probe.APIVersion, err
+}
+
+// known says whether Zarf reads documents of this apiVersion.
+func known(version string) bool {
+	return version == "" || version == APIVersionV1Alpha1 || version == APIVersionV1Beta1
+}
+
 // documents decodes every document of a zarf.yaml of an apiVersion Zarf
 // knows, each apiVersion once.
 func documents(data []byte) ([]*Definition, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	bodies, err := yamlDocuments(data)
+	if err != nil {
+		return nil, err
+	}
 	var out []*Definition
 	seen := map[string]bool{}
-	for {
-		var d Definition
-		err := dec.Decode(&d)
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for i, body := range bodies {
+		version, err := apiVersionOf(body)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("document %d: reading apiVersion: %v", i, err)
 		}
-		if d.APIVersion == "" {
-			d.APIVersion = APIVersionV1Alpha1
-		}
-		if d.APIVersion != APIVersionV1Alpha1 && d.APIVersion != APIVersionV1Beta1 {
+		if !known(version) {
 			continue // Zarf skips what it does not know
 		}
-		if seen[d.APIVersion] {
-			return nil, fmt.Errorf("expected each apiVersion once, found %s twice", d.APIVersion)
+		if version == "" {
+			version = APIVersionV1Alpha1
 		}
-		seen[d.APIVersion] = true
+		if seen[version] {
+			return nil, fmt.Errorf("expected each apiVersion once, found %s twice", version)
+		}
+		seen[version] = true
+		var d Definition
+		if err := goyaml.NodeToValue(body, &d); err != nil {
+			return nil, fmt.Errorf("document %d: %v", i, err)
+		}
+		d.APIVersion = version
 		out = append(out, &d)
 	}
 	if len(out) == 0 {
@@ -214,12 +279,15 @@ func (d *Definition) Images() []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range d.Components {
-		refs := append([]string{}, c.Images...)
+		var refs []string
+		for _, r := range c.Images {
+			refs = append(refs, string(r))
+		}
 		for _, a := range c.ImageArchives {
 			refs = append(refs, a.Images...)
 		}
 		for _, r := range refs {
-			if !seen[r] {
+			if r != "" && !seen[r] {
 				seen[r] = true
 				out = append(out, r)
 			}

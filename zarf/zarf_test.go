@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	goyaml "github.com/goccy/go-yaml"
 	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
 
@@ -319,6 +320,87 @@ func TestRewriteIsStrict(t *testing.T) {
 	}
 	err = tb.Rewrite(context.Background(), io.Discard, nil, nil, func(string, digest.Digest) error { return nil })
 	if !errors.Is(err, zarf.ErrInvalid) {
+		t.Fatalf("expected ErrInvalid, got %v", err)
+	}
+}
+
+// Signing keeps what every document says, to Zarf's parser: a folded
+// script with more-indented lines stays the script it was.
+func TestMarkSignedKeepsMeaning(t *testing.T) {
+	data, err := os.ReadFile("testdata/folded-action.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = bytes.Replace(data, []byte("aggregateChecksum: AGG"), []byte("aggregateChecksum: "+strings.Repeat("a", 64)), 1)
+	signed, err := zarf.MarkSigned(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := func(doc []byte) string {
+		var v struct {
+			Components []struct {
+				Actions struct {
+					OnDeploy struct {
+						Before []struct {
+							Cmd string `yaml:"cmd"`
+						} `yaml:"before"`
+					} `yaml:"onDeploy"`
+				} `yaml:"actions"`
+			} `yaml:"components"`
+		}
+		if err := goyaml.Unmarshal(doc, &v); err != nil {
+			t.Fatal(err)
+		}
+		return v.Components[0].Actions.OnDeploy.Before[0].Cmd
+	}
+	if before, after := cmd(data), cmd(signed); before != after {
+		t.Fatalf("the action changed when signed:\n%q\n%q", before, after)
+	}
+}
+
+// Name and version are read as Zarf reads them (its parser turns 0x1a
+// into 26, 1.10 into 1.1), and stay so once signed.
+func TestDefinitionScalarsAsZarfReadsThem(t *testing.T) {
+	def := "kind: ZarfPackageConfig\nmetadata:\n  name: 0x1a\n  version: 1.10\n  aggregateChecksum: " + strings.Repeat("a", 64) + "\n"
+	d, err := zarf.ParseDefinition([]byte(def))
+	if err != nil || d.Metadata.Name != "26" || d.Metadata.Version != "1.1" {
+		t.Fatalf("%v %+v", err, d)
+	}
+	signed, err := zarf.MarkSigned([]byte(def))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := zarf.ParseDefinition(signed); err != nil || d.Metadata.Name != "26" || d.Metadata.Version != "1.1" {
+		t.Fatalf("signed: %v %+v\n%s", err, d, signed)
+	}
+}
+
+// A v1beta1 package's images are entries with a name.
+func TestDefinitionV1beta1Images(t *testing.T) {
+	data, err := os.ReadFile("testdata/v1beta1-images.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := zarf.ParseDefinition(data)
+	if err != nil || d.APIVersion != zarf.APIVersionV1Beta1 || len(d.Images()) != 1 || d.Images()[0] != "ghcr.io/a/b:1" {
+		t.Fatalf("%v %+v", err, d)
+	}
+	if _, err := zarf.ParseDefinition([]byte("kind: ZarfPackageConfig\nbase: &b {name: demo}\nmetadata:\n  <<: *b\n")); err == nil {
+		t.Fatal("merge keys and aliases accepted")
+	}
+	if _, err := zarf.ParseDefinition([]byte("kind: ZarfPackageConfig\nmetadata:\n  <<: {name: demo}\n")); err == nil {
+		t.Fatal("a merge key accepted")
+	}
+}
+
+// A zstd stream cut short is a malformed package, not a clean end.
+func TestTruncatedZstdFrame(t *testing.T) {
+	path := writeTar(t, []entry{{name: "zarf.yaml", body: "x"}}, true, nil)
+	data, _ := os.ReadFile(path)
+	zw, _ := zstd.NewWriter(nil)
+	frame := zw.EncodeAll(bytes.Repeat([]byte{0}, 4096), nil)
+	os.WriteFile(path, append(data, frame[:len(frame)/2]...), 0o644)
+	if _, err := walk(t, path); !errors.Is(err, zarf.ErrInvalid) {
 		t.Fatalf("expected ErrInvalid, got %v", err)
 	}
 }

@@ -4,7 +4,6 @@
 package cli
 
 import (
-
 	"github.com/spf13/cobra"
 
 	"github.com/airlock-dev/airlock"

@@ -160,9 +160,11 @@ func (ra *readAhead) fill(r io.Reader) {
 		case <-ra.done:
 			return
 		}
-		c.n, c.err = io.ReadFull(r, c.data)
-		if c.err == io.ErrUnexpectedEOF {
-			c.err = io.EOF
+		c.n, c.err = 0, nil
+		for c.n < len(c.data) && c.err == nil {
+			var n int
+			n, c.err = r.Read(c.data[c.n:])
+			c.n += n
 		}
 		select {
 		case ra.full <- c:

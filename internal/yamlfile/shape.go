@@ -25,6 +25,8 @@ type Shape struct {
 	// parsed) expands its aliases, and anchors of aliases of anchors grow
 	// exponentially: a few hundred bytes become gigabytes.
 	NoAliases bool
+	// NoMergeKeys refuses merge keys (<<), which parsers resolve differently.
+	NoMergeKeys bool
 }
 
 // CheckShape checks, before any parsing, that data stays within s. It reads
@@ -53,6 +55,10 @@ func CheckShape(data []byte, s Shape) (err error) {
 		case token.AliasType:
 			if s.NoAliases {
 				return fmt.Errorf("line %d: expected no YAML aliases, found *%s", tk.Position.Line, tk.Value)
+			}
+		case token.MergeKeyType:
+			if s.NoMergeKeys {
+				return fmt.Errorf("line %d: expected no YAML merge keys, found <<", tk.Position.Line)
 			}
 		}
 		if flow == 0 && (tk.Position.Line != line || tk.Type == token.SequenceEntryType) {
