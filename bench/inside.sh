@@ -24,9 +24,9 @@ trap cleanup EXIT
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 up() { for _ in $(seq 100); do curl -fs "http://$1/v2/" >/dev/null && return; sleep 0.1; done; echo "bench: $1 did not start" >&2; exit 1; }
 
-go build -o "$work/airlock" "$repo/cmd/airlock"
-go build -o "$work/pushimage" "$repo/bench/cmd/pushimage"
-go build -o "$work/olaregserve" "$repo/bench/cmd/olaregserve"
+(cd "$repo" && go build -o "$work/airlock" ./cmd/airlock)
+(cd "$repo" && go build -o "$work/pushimage" ./bench/cmd/pushimage)
+(cd "$repo" && go build -o "$work/olaregserve" ./bench/cmd/olaregserve)
 cd "$work"
 export AIRLOCK_PASSWORD=bench
 ./airlock key generate --output-key-prefix bench >/dev/null

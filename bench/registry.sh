@@ -21,7 +21,7 @@ regpid=
 cleanup() { [ -z "$regpid" ] || kill "$regpid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-go build -o "$work/airlock" "$repo/cmd/airlock"
+(cd "$repo" && go build -o "$work/airlock" ./cmd/airlock)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 host=127.0.0.1:$port
 cat > "$work/registry.yml" <<YAML

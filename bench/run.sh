@@ -19,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 command -v openssl >/dev/null || { apt-get update -qq && apt-get install -y -qq openssl >/dev/null; }
 
-go build -o "$work/airlock" "$repo/cmd/airlock"
+(cd "$repo" && go build -o "$work/airlock" ./cmd/airlock)
 mkdir -p "$work/pkg/files"
 head -c $((size_mib * 1024 * 1024)) /dev/urandom > "$work/pkg/files/big.bin"
 cat > "$work/pkg/airlock.yaml" <<YAML

@@ -17,7 +17,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 tools=$("$repo/scripts/tools.sh")
 work=$(mktemp -d "${TMPDIR:-/tmp}/airlock-zarf-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/airlock" "$repo/cmd/airlock"
+(cd "$repo" && go build -o "$work/airlock" ./cmd/airlock)
 cd "$work"
 export AIRLOCK_PASSWORD=bench COSIGN_PASSWORD=bench HOME="$work"
 ./airlock key generate --output-key-prefix bench >/dev/null

@@ -184,3 +184,15 @@ func TestPolicyFileSaysInsecureIgnoreTlog(t *testing.T) {
 		t.Fatalf("expected TLOG_MISSING saying how to accept it:\n%s", r.stdout)
 	}
 }
+
+// The README's first command runs from any folder.
+func TestDemoRunsFromAnywhere(t *testing.T) {
+	repo, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, t.TempDir(), nil, "bash", filepath.Join(repo, "scripts", "demo.sh"))
+	if r.code != 0 || !strings.Contains(r.stdout, "refused (exit 3)") {
+		t.Fatalf("demo: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -13,7 +13,7 @@ export GOTOOLCHAIN=local
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/airlock-demo-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/airlock" "$repo/cmd/airlock"
+(cd "$repo" && go build -o "$work/airlock" ./cmd/airlock)
 cd "$work"
 export AIRLOCK_PASSWORD=demo-password
 step() { printf '\n$ %s\n' "$*"; "$@"; }
