@@ -78,7 +78,8 @@ type Component struct {
 
 // File is a plain file of a component.
 type File struct {
-	// Path is relative to the definition's folder.
+	// Path is relative to the definition's folder: a file, or a folder whose
+	// every regular file (in lexical order, each at its own path) is one.
 	Path string `yaml:"path"`
 	// Target is where the file is meant to land; optional, absolute.
 	Target string `yaml:"target,omitempty"`
@@ -86,7 +87,8 @@ type File struct {
 
 // Manifest is a Kubernetes manifest file of a component.
 type Manifest struct {
-	// Path is relative to the definition's folder.
+	// Path is relative to the definition's folder: a file, or a folder of
+	// them (as for files).
 	Path string `yaml:"path"`
 }
 
@@ -100,6 +102,11 @@ type Chart struct {
 type Image struct {
 	// Ref is a reference with a tag, a digest, or both (the digest wins).
 	Ref string `yaml:"ref"`
+	// From, when set, is where the image is read instead of its registry:
+	// an OCI image layout folder, an OCI layout tar, or a `docker save`
+	// tarball, relative to the definition's folder. Ref still names the
+	// image (where it is mirrored to, what manifests refer to).
+	From string `yaml:"from,omitempty"`
 	// Platforms narrows a multi-platform index ("os/arch[/variant]"); empty keeps it whole.
 	Platforms []string `yaml:"platforms,omitempty"`
 	// Verify is what the image's publisher must have signed; it overrides the
@@ -128,8 +135,9 @@ func (p *Package) ImagePolicyOf(img Image) *ImageVerify {
 	return p.ImagePolicy
 }
 
-// Load reads, parses and validates dir/airlock.yaml, and checks that every
-// path it names stays inside dir.
+// Load reads, parses and validates dir/airlock.yaml, checks that every
+// path it names stays inside dir, and expands each files or manifests
+// folder into its files (see [Package.Components]).
 func Load(dir string) (*Package, error) {
 	path := filepath.Join(dir, FileName)
 	f, err := os.Open(path)
@@ -144,11 +152,17 @@ func Load(dir string) (*Package, error) {
 	if len(data) > MaxSize {
 		return nil, fmt.Errorf("%s: %w: larger than %d bytes", path, ErrInvalid, MaxSize)
 	}
-	pkg, err := Parse(path, data)
-	if err != nil {
-		return nil, err
+	pkg, errs := parse(path, data)
+	if pkg == nil {
+		return nil, errors.Join(errs...)
 	}
 	if err := pkg.checkPaths(path, data, dir); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if err := pkg.expandFolders(path, data, dir); err != nil {
 		return nil, err
 	}
 	return pkg, nil
@@ -156,14 +170,27 @@ func Load(dir string) (*Package, error) {
 
 // Parse parses and validates a definition's bytes; name is used in errors.
 // It checks the paths' shape but not the file system: [Load] does both.
+// Every problem is reported at once (errors.Join), each as
+// FILE:LINE:COLUMN, an unknown field with the field meant when one is near.
 func Parse(name string, data []byte) (*Package, error) {
-	var pkg Package
-	if err := yamlfile.Decode(name, data, &pkg, ErrInvalid); err != nil {
-		return nil, err
+	pkg, errs := parse(name, data)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
-	if err := pkg.validate(); err != nil {
-		return nil, yamlfile.Locate(name, data, err, ErrInvalid)
+	return pkg, nil
+}
+
+// parse is Parse returning every problem, and the package whenever it
+// decoded (for Load to check its paths too).
+func parse(name string, data []byte) (*Package, []error) {
+	var pkg Package
+	errs := yamlfile.UnknownFields(name, data, &pkg, ErrInvalid)
+	if err := yamlfile.DecodeLoose(name, data, &pkg, ErrInvalid); err != nil {
+		return nil, append(errs, err)
+	}
+	for _, err := range pkg.validate() {
+		errs = append(errs, yamlfile.Locate(name, data, err, ErrInvalid))
 	}
 	pkg.Source = data
-	return &pkg, nil
+	return &pkg, errs
 }

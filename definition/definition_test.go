@@ -155,3 +155,56 @@ components:
 		t.Fatalf("an identity without an issuer must be refused, naming the field: %v", err)
 	}
 }
+
+// Every problem is reported at once, each where it is, misspellings with
+// the field meant.
+func TestEveryErrorAtOnce(t *testing.T) {
+	def := strings.Replace(valid, "        target: /opt/hello/hello.txt\n", "        tagret: /opt/hello/hello.txt\n", 1)
+	def = strings.Replace(def, "  version: 1.0.0\n", "  version: \"bad version\"\n  descripton: x\n", 1)
+	def = strings.Replace(def, "linux/amd64", "linux", 1)
+	_, err := definition.Parse("airlock.yaml", []byte(def))
+	if err == nil {
+		t.Fatal("parsed")
+	}
+	for _, want := range []string{
+		`airlock.yaml:6:3: invalid definition: unknown field "descripton" in metadata (did you mean "description"?)`,
+		`airlock.yaml:11:9: invalid definition: unknown field "tagret" in components[0].files[0] (did you mean "target"?)`,
+		`airlock.yaml:5:12: invalid definition: metadata.version: expected an OCI tag`,
+		`components[0].images[0].platforms[0]: expected os/arch[/variant], found "linux"`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+	if !errors.Is(err, definition.ErrInvalid) {
+		t.Errorf("not ErrInvalid: %v", err)
+	}
+}
+
+// A files or manifests path may be a folder: every regular file under it,
+// in lexical order, at its own path; links are refused.
+func TestFolders(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"conf/b.txt", "conf/a.txt", "conf/sub/c.txt", "k8s/one.yaml", "k8s/two.yaml"} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755)
+		os.WriteFile(filepath.Join(dir, f), []byte(f), 0o644)
+	}
+	def := "apiVersion: airlock.dev/v1alpha1\nkind: Package\nmetadata:\n  name: app\n  version: 1.0.0\ncomponents:\n  - name: app\n    files:\n      - path: conf\n        target: /etc/app\n    manifests:\n      - path: k8s\n"
+	os.WriteFile(filepath.Join(dir, "airlock.yaml"), []byte(def), 0o644)
+	pkg, err := definition.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := pkg.Components[0]
+	var got []string
+	for _, f := range c.Files {
+		got = append(got, f.Path+"->"+f.Target)
+	}
+	if strings.Join(got, " ") != "conf/a.txt->/etc/app/a.txt conf/b.txt->/etc/app/b.txt conf/sub/c.txt->/etc/app/sub/c.txt" || len(c.Manifests) != 2 || c.Manifests[1].Path != "k8s/two.yaml" {
+		t.Fatalf("%v %+v", got, c.Manifests)
+	}
+	os.Symlink("/etc/passwd", filepath.Join(dir, "conf", "link"))
+	if _, err := definition.Load(dir); err == nil || !strings.Contains(err.Error(), "found a link: link") || !strings.Contains(err.Error(), "airlock.yaml:9:") {
+		t.Fatalf("a link in a folder: %v", err)
+	}
+}

@@ -4,6 +4,7 @@
 package definition
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -25,104 +26,111 @@ var (
 	platformPattern = regexp.MustCompile(`^[a-z0-9]+/[a-z0-9_]+(?:/[a-z0-9]+)?$`)
 )
 
-func (p *Package) validate() error {
+// validate checks the definition and returns every problem found, each a
+// *yamlfile.FieldError.
+func (p *Package) validate() []error {
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if p.APIVersion != APIVersion {
-		return yamlfile.Field("$.apiVersion", "expected %q, found %q", APIVersion, p.APIVersion)
+		add(yamlfile.Field("$.apiVersion", "expected %q, found %q", APIVersion, p.APIVersion))
 	}
 	if p.Kind != Kind {
-		return yamlfile.Field("$.kind", "expected %q, found %q", Kind, p.Kind)
+		add(yamlfile.Field("$.kind", "expected %q, found %q", Kind, p.Kind))
 	}
 	if !namePattern.MatchString(p.Metadata.Name) {
-		return yamlfile.Field("$.metadata.name", "expected lower-case letters, digits, '.', '_' or '-' (1-128), found %q", p.Metadata.Name)
+		add(yamlfile.Field("$.metadata.name", "expected lower-case letters, digits, '.', '_' or '-' (1-128), found %q", p.Metadata.Name))
 	}
 	if !versionPattern.MatchString(p.Metadata.Version) {
-		return yamlfile.Field("$.metadata.version", "expected an OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]*, at most 128), found %q", p.Metadata.Version)
+		add(yamlfile.Field("$.metadata.version", "expected an OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]*, at most 128), found %q", p.Metadata.Version))
 	}
 	if len(p.Components) == 0 {
-		return yamlfile.Field("$.components", "expected at least one component, found none")
+		add(yamlfile.Field("$.components", "expected at least one component, found none"))
 	}
 	if p.ImagePolicy != nil {
-		if err := p.ImagePolicy.validate("$.imagePolicy"); err != nil {
-			return err
-		}
+		add(p.ImagePolicy.validate("$.imagePolicy"))
 	}
 	seen := map[string]bool{}
 	for i, c := range p.Components {
 		at := fmt.Sprintf("$.components[%d]", i)
 		if !namePattern.MatchString(c.Name) {
-			return yamlfile.Field(at+".name", "expected lower-case letters, digits, '.', '_' or '-', found %q", c.Name)
+			add(yamlfile.Field(at+".name", "expected lower-case letters, digits, '.', '_' or '-', found %q", c.Name))
 		}
 		if seen[c.Name] {
-			return yamlfile.Field(at+".name", "component %q is defined twice", c.Name)
+			add(yamlfile.Field(at+".name", "component %q is defined twice", c.Name))
 		}
 		seen[c.Name] = true
-		if err := c.validate(at); err != nil {
-			return err
-		}
+		errs = append(errs, c.validate(at)...)
 	}
-	return nil
+	return errs
 }
 
-func (c *Component) validate(at string) error {
+// validate checks a component, returning every problem.
+func (c *Component) validate(at string) []error {
 	if len(c.Files)+len(c.Manifests)+len(c.Charts)+len(c.Images) == 0 {
-		return yamlfile.Field(at, "component %q is empty: expected files, manifests, charts or images", c.Name)
+		return []error{yamlfile.Field(at, "component %q is empty: expected files, manifests, charts or images", c.Name)}
 	}
+	var errs []error
 	titles := map[string]string{}
-	check := func(field string, p string) error {
+	check := func(field string, p string) {
 		if err := checkRelative(p); err != nil {
-			return yamlfile.Field(field, "%v", err)
+			errs = append(errs, yamlfile.Field(field, "%v", err))
+			return
 		}
 		clean := path.Clean(p)
 		if prev, dup := titles[clean]; dup {
-			return yamlfile.Field(field, "%q is already listed at %s", p, yamlfile.FieldName(prev))
+			errs = append(errs, yamlfile.Field(field, "%q is already listed at %s", p, yamlfile.FieldName(prev)))
 		}
 		titles[clean] = field
-		return nil
 	}
 	for i, f := range c.Files {
 		field := fmt.Sprintf("%s.files[%d]", at, i)
-		if err := check(field+".path", f.Path); err != nil {
-			return err
-		}
+		check(field+".path", f.Path)
 		if f.Target != "" && !path.IsAbs(f.Target) {
-			return yamlfile.Field(field+".target", "expected an absolute path, found %q", f.Target)
+			errs = append(errs, yamlfile.Field(field+".target", "expected an absolute path, found %q", f.Target))
 		}
 	}
 	for i, m := range c.Manifests {
-		if err := check(fmt.Sprintf("%s.manifests[%d].path", at, i), m.Path); err != nil {
-			return err
-		}
+		check(fmt.Sprintf("%s.manifests[%d].path", at, i), m.Path)
 	}
 	for i, ch := range c.Charts {
-		if err := check(fmt.Sprintf("%s.charts[%d].path", at, i), ch.Path); err != nil {
-			return err
-		}
+		check(fmt.Sprintf("%s.charts[%d].path", at, i), ch.Path)
 	}
 	for i, img := range c.Images {
-		if err := img.validate(fmt.Sprintf("%s.images[%d]", at, i)); err != nil {
-			return err
-		}
+		errs = append(errs, img.validate(fmt.Sprintf("%s.images[%d]", at, i))...)
 	}
-	return nil
+	return errs
 }
 
-func (img *Image) validate(at string) error {
+// validate checks an image, returning every problem.
+func (img *Image) validate(at string) []error {
+	var errs []error
 	ref, err := registry.ParseReference(img.Ref)
-	if err != nil {
-		return yamlfile.Field(at+".ref", "expected REGISTRY/REPOSITORY[:TAG][@DIGEST], found %q: %v", img.Ref, err)
+	switch {
+	case err != nil:
+		errs = append(errs, yamlfile.Field(at+".ref", "expected REGISTRY/REPOSITORY[:TAG][@DIGEST], found %q: %v", img.Ref, err))
+	case ref.Reference == "":
+		errs = append(errs, yamlfile.Field(at+".ref", "expected a tag or a digest in %q", img.Ref))
 	}
-	if ref.Reference == "" {
-		return yamlfile.Field(at+".ref", "expected a tag or a digest in %q", img.Ref)
+	if img.From != "" {
+		if err := checkRelative(img.From); err != nil {
+			errs = append(errs, yamlfile.Field(at+".from", "%v", err))
+		}
 	}
 	for j, p := range img.Platforms {
 		if !platformPattern.MatchString(p) {
-			return yamlfile.Field(fmt.Sprintf("%s.platforms[%d]", at, j), "expected os/arch[/variant], found %q", p)
+			errs = append(errs, yamlfile.Field(fmt.Sprintf("%s.platforms[%d]", at, j), "expected os/arch[/variant], found %q", p))
 		}
 	}
 	if img.Verify != nil {
-		return img.Verify.validate(at + ".verify")
+		if err := img.Verify.validate(at + ".verify"); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return nil
+	return errs
 }
 
 // validate checks an image policy's shape; key files are checked by Load.
@@ -184,44 +192,67 @@ func Resolve(dir, rel string) (string, error) {
 	return full, nil
 }
 
-// checkPaths resolves every path against dir and checks its kind.
+// checkPaths resolves every path against dir, checks its kind, and
+// returns every problem found, located. A files or manifests path may be a
+// folder; a chart folder must hold a Chart.yaml; an image's from a folder
+// (an OCI layout) or a file (a tar).
 func (p *Package) checkPaths(name string, data []byte, dir string) error {
 	type entry struct {
 		field, rel string
 		folderOK   bool
+		inside     string // a file the folder must hold
 	}
 	var entries []entry
 	for i, c := range p.Components {
 		for j, f := range c.Files {
-			entries = append(entries, entry{fmt.Sprintf("$.components[%d].files[%d].path", i, j), f.Path, false})
+			entries = append(entries, entry{fmt.Sprintf("$.components[%d].files[%d].path", i, j), f.Path, true, ""})
 		}
 		for j, m := range c.Manifests {
-			entries = append(entries, entry{fmt.Sprintf("$.components[%d].manifests[%d].path", i, j), m.Path, false})
+			entries = append(entries, entry{fmt.Sprintf("$.components[%d].manifests[%d].path", i, j), m.Path, true, ""})
 		}
 		for j, ch := range c.Charts {
-			entries = append(entries, entry{fmt.Sprintf("$.components[%d].charts[%d].path", i, j), ch.Path, true})
+			entries = append(entries, entry{fmt.Sprintf("$.components[%d].charts[%d].path", i, j), ch.Path, true, "Chart.yaml"})
 		}
 		for j, img := range c.Images {
+			if img.From != "" {
+				entries = append(entries, entry{fmt.Sprintf("$.components[%d].images[%d].from", i, j), img.From, true, "index.json"})
+			}
 			if img.Verify != nil && img.Verify.Key != "" {
-				entries = append(entries, entry{fmt.Sprintf("$.components[%d].images[%d].verify.key", i, j), img.Verify.Key, false})
+				entries = append(entries, entry{fmt.Sprintf("$.components[%d].images[%d].verify.key", i, j), img.Verify.Key, false, ""})
 			}
 		}
 	}
 	if p.ImagePolicy != nil && p.ImagePolicy.Key != "" {
-		entries = append(entries, entry{"$.imagePolicy.key", p.ImagePolicy.Key, false})
+		entries = append(entries, entry{"$.imagePolicy.key", p.ImagePolicy.Key, false, ""})
 	}
+	var errs []error
 	for _, e := range entries {
-		full, err := Resolve(dir, e.rel)
-		if err != nil {
-			return yamlfile.Locate(name, data, yamlfile.Field(e.field, "%v", err), ErrInvalid)
+		if err := checkPath(dir, e.rel, e.folderOK, e.inside); err != nil {
+			errs = append(errs, yamlfile.Locate(name, data, yamlfile.Field(e.field, "%v", err), ErrInvalid))
 		}
-		info, err := os.Stat(full)
-		if err != nil {
-			return yamlfile.Locate(name, data, yamlfile.Field(e.field, "%v", err), ErrInvalid)
+	}
+	return errors.Join(errs...)
+}
+
+// checkPath checks one path: inside dir, of the right kind, a folder
+// holding inside when it must.
+func checkPath(dir, rel string, folderOK bool, inside string) error {
+	full, err := Resolve(dir, rel)
+	if err != nil {
+		return err
+	}
+	info, err := os.Stat(full)
+	if err != nil {
+		return err
+	}
+	switch {
+	case info.IsDir() && folderOK && inside != "":
+		if _, err := os.Stat(filepath.Join(full, inside)); err != nil {
+			return fmt.Errorf("expected a %s in the folder %s, found none", inside, rel)
 		}
-		if !info.Mode().IsRegular() && !(e.folderOK && info.IsDir()) {
-			return yamlfile.Locate(name, data, yamlfile.Field(e.field, "expected a regular file, found %s", info.Mode().Type()), ErrInvalid)
-		}
+	case info.IsDir() && folderOK:
+	case !info.Mode().IsRegular():
+		return fmt.Errorf("expected a regular file, found %s", info.Mode().Type())
 	}
 	return nil
 }

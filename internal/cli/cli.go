@@ -56,7 +56,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if cmd != nil && wantsJSON(cmd) {
 			printJSON(stdout, failureResult(cmd, err))
 		}
-		fmt.Fprintf(stderr, "airlock: %s\n", say(err.Error()))
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(stderr, "airlock: %s\n", say(line))
+		}
 		if errors.Is(err, errUsage) && cmd != nil {
 			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		}

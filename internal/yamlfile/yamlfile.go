@@ -37,6 +37,25 @@ func Decode(name string, data []byte, v any, invalid error) (err error) {
 	return nil
 }
 
+// DecodeLoose is [Decode] without its strictness about unknown fields (for
+// a caller that reports them all with [UnknownFields]).
+func DecodeLoose(name string, data []byte, v any, invalid error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: %w: malformed YAML (parser panic: %v)", name, invalid, r)
+		}
+	}()
+	if err := yaml.UnmarshalWithOptions(data, v); err != nil {
+		var ye yaml.Error
+		if errors.As(err, &ye) && ye.GetToken() != nil {
+			pos := ye.GetToken().Position
+			return fmt.Errorf("%s:%d:%d: %w: %s", name, pos.Line, pos.Column, invalid, ye.GetMessage())
+		}
+		return fmt.Errorf("%s: %w: %v", name, invalid, err)
+	}
+	return nil
+}
+
 // FieldError is a validation failure at a YAML path such as
 // "$.components[0].files[1].path".
 type FieldError struct {
