@@ -112,6 +112,9 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 	if err != nil {
 		return nil, err
 	}
+	if err := localImagePolicies(pkg); err != nil {
+		return nil, err
+	}
 	if err := offlineImages(pkg, opts.Registry); err != nil {
 		return nil, err
 	}
@@ -175,14 +178,29 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 }
 
 // offlineImages refuses, before anything is built, a definition with
-// images when the network is off: images come from registries.
+// images pulled from registries when the network is off.
 func offlineImages(pkg *definition.Package, reg registry.Options) error {
 	if !reg.Offline {
 		return nil
 	}
 	for _, c := range pkg.Components {
 		for _, img := range c.Images {
-			return fmt.Errorf("image %s: %w: images are pulled from their registries (registry.Options.Offline)", img.Ref, registry.ErrOffline)
+			if img.From == "" {
+				return fmt.Errorf("image %s: %w: it is pulled from its registry (give it from: a local copy, or drop registry.Options.Offline)", img.Ref, registry.ErrOffline)
+			}
+		}
+	}
+	return nil
+}
+
+// localImagePolicies refuses an upstream policy on an image read from a
+// local file: its publisher's signatures are in its registry.
+func localImagePolicies(pkg *definition.Package) error {
+	for _, c := range pkg.Components {
+		for _, img := range c.Images {
+			if img.From != "" && pkg.ImagePolicyOf(img) != nil {
+				return fmt.Errorf("image %s is read from %s: its publisher's signatures are in its registry, not there; drop its verify: (or the imagePolicy), or pull it from its registry", img.Ref, img.From)
+			}
 		}
 	}
 	return nil

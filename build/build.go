@@ -94,7 +94,7 @@ func Build(ctx context.Context, dir string, pkg *definition.Package, store *Stor
 		res.Contents = append(res.Contents, layers...)
 		log.InfoContext(ctx, "built component", "component", c.Name, "digest", desc.Digest)
 		for _, img := range c.Images {
-			desc, err := pullImage(ctx, img, store, opts)
+			desc, err := pullImage(ctx, dir, img, store, opts)
 			if err != nil {
 				return nil, fmt.Errorf("component %s: image %s: %w", c.Name, img.Ref, err)
 			}

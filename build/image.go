@@ -14,18 +14,21 @@ import (
 	"oras.land/oras-go/v2"
 	"oras.land/oras-go/v2/content"
 	orasregistry "oras.land/oras-go/v2/registry"
-	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/airlock-dev/airlock/definition"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/spec"
 )
 
-// pullImage copies an image's graph into the store. A multi-platform index is
+// pullImage copies an image's graph into the store, from its registry or,
+// with from, a local file (see localImage). A multi-platform index is
 // kept whole unless img.Platforms narrows it: one platform keeps that
 // platform's manifest (and its upstream digest); several give a new index
 // listing only them.
-func pullImage(ctx context.Context, img definition.Image, store *Store, opts Options) (ocispec.Descriptor, error) {
+func pullImage(ctx context.Context, dir string, img definition.Image, store *Store, opts Options) (ocispec.Descriptor, error) {
+	if img.From != "" {
+		return localImage(ctx, dir, img, store, opts)
+	}
 	ref, err := orasregistry.ParseReference(img.Ref)
 	if err != nil {
 		return ocispec.Descriptor{}, err
@@ -42,19 +45,11 @@ func pullImage(ctx context.Context, img definition.Image, store *Store, opts Opt
 		return ocispec.Descriptor{}, fmt.Errorf("expected an image manifest or index, found %s", desc.MediaType)
 	}
 	desc = ocispec.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size}
-	copyOpts := oras.CopyGraphOptions{Concurrency: opts.Concurrency}
-	if copyOpts.Concurrency <= 0 {
-		copyOpts.Concurrency = 4
-	}
-	isIndex := desc.MediaType == ocispec.MediaTypeImageIndex || desc.MediaType == spec.MediaTypeDockerManifestList
-	if len(img.Platforms) == 0 || !isIndex {
-		return desc, oras.CopyGraph(ctx, repo, store, desc, copyOpts)
-	}
-	return narrow(ctx, repo, store, desc, img.Platforms, copyOpts)
+	return copyImage(ctx, repo, store, desc, img.Platforms, opts)
 }
 
 // narrow copies the platforms asked for out of an index.
-func narrow(ctx context.Context, repo *remote.Repository, store *Store, desc ocispec.Descriptor, platforms []string, copyOpts oras.CopyGraphOptions) (ocispec.Descriptor, error) {
+func narrow(ctx context.Context, repo content.ReadOnlyStorage, store *Store, desc ocispec.Descriptor, platforms []string, copyOpts oras.CopyGraphOptions) (ocispec.Descriptor, error) {
 	data, err := content.FetchAll(ctx, repo, desc)
 	if err != nil {
 		return ocispec.Descriptor{}, err

@@ -208,3 +208,11 @@ func TestFolders(t *testing.T) {
 		t.Fatalf("a link in a folder: %v", err)
 	}
 }
+
+// An image's from is a path inside the definition's folder.
+func TestImageFrom(t *testing.T) {
+	def := strings.Replace(valid, "        platforms: [linux/amd64]\n", "        from: ../outside.tar\n", 1)
+	if _, err := definition.Parse("airlock.yaml", []byte(def)); err == nil || !strings.Contains(err.Error(), "components[0].images[0].from: expected a path inside the definition's folder") {
+		t.Fatalf("%v", err)
+	}
+}

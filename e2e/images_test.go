@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/airlock-dev/airlock/airlocktest"
 	"github.com/airlock-dev/airlock/verify"
 )
@@ -118,4 +120,66 @@ func TestUpstreamLegacyKeySignaturesTravel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Images can come from local files, with no registry at create: an OCI
+// layout folder and tar (crane pull --format oci), and docker save
+// tarballs (crane pull --format tarball and legacy). They verify offline
+// and mirror like pulled ones.
+func TestCreateWithLocalImages(t *testing.T) {
+	crane := tool(t, "crane")
+	dir := t.TempDir()
+	reg := airlocktest.NewRegistry(t)
+	src := airlocktest.PushImage(t, reg, "team/app", "1.0")
+	image := reg + "/team/app:1.0"
+	pkg := filepath.Join(dir, "pkg")
+	os.MkdirAll(pkg, 0o755)
+	for _, args := range [][]string{
+		{"pull", "--format", "oci", image, filepath.Join(pkg, "layout")},
+		{"pull", "--format", "tarball", image, filepath.Join(pkg, "saved.tar")},
+		{"pull", "--format", "legacy", image, filepath.Join(pkg, "legacy.tar")},
+	} {
+		if r := run(t, dir, nil, crane, args...); r.code != 0 {
+			t.Fatalf("crane %v: %s", args, r.stderr)
+		}
+	}
+	if r := run(t, filepath.Join(pkg, "layout"), nil, "tar", "-cf", filepath.Join(pkg, "layout.tar"), "."); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	def := "apiVersion: airlock.dev/v1alpha1\nkind: Package\nmetadata:\n  name: local\n  version: 1.0.0\ncomponents:\n  - name: app\n    images:\n" +
+		"      - ref: registry.example.com/team/layout:1.0\n        from: layout\n" +
+		"      - ref: registry.example.com/team/layout-tar:1.0\n        from: layout.tar\n" +
+		"      - ref: " + image + "\n        from: saved.tar\n" +
+		"      - ref: registry.example.com/team/legacy:1.0\n        from: legacy.tar\n"
+	os.WriteFile(filepath.Join(pkg, "airlock.yaml"), []byte(def), 0o644)
+	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "team")
+	airlock(t, dir, 0, "create", "pkg", "-o", "local.tar", "--offline", "--key", "team.key")
+	airlock(t, dir, 0, "verify", "local.tar", "--key", "team.pub", "--insecure-ignore-tlog", "--offline")
+	dest := airlocktest.NewRegistry(t)
+	airlock(t, dir, 0, "mirror", "local.tar", "oci://"+dest+"/inside", "--key", "team.pub", "--insecure-ignore-tlog")
+	for _, repo := range []string{"team/layout", "team/layout-tar"} {
+		if got := digestOf(t, dir, dest+"/inside/"+repo+":1.0"); got != src.Digest.String() {
+			t.Errorf("%s: an OCI layout keeps the image's digest: expected %s, found %s", repo, src.Digest, got)
+		}
+	}
+	// An image made of a docker save tarball has the image's own config and
+	// as many layers.
+	want := manifestOf(t, dir, crane, image)
+	for _, repo := range []string{"team/app", "team/legacy"} {
+		got := manifestOf(t, dir, crane, dest+"/inside/"+repo+":1.0")
+		if got.Config.Digest != want.Config.Digest || len(got.Layers) != len(want.Layers) {
+			t.Errorf("%s: expected config %s and %d layers, found %s and %d", repo, want.Config.Digest, len(want.Layers), got.Config.Digest, len(got.Layers))
+		}
+	}
+}
+
+// manifestOf is ref's image manifest, as crane reads it.
+func manifestOf(t *testing.T, dir, crane, ref string) ocispec.Manifest {
+	t.Helper()
+	r := run(t, dir, nil, crane, "manifest", "--insecure", ref)
+	var m ocispec.Manifest
+	if err := json.Unmarshal([]byte(r.stdout), &m); r.code != 0 || err != nil {
+		t.Fatalf("crane manifest %s: %v %s", ref, err, r.stderr)
+	}
+	return m
 }
