@@ -57,6 +57,9 @@ type VerifyOptions struct {
 	// and commits nothing before the last blob passed (Extract and Mirror
 	// do), so that an archive is read once. Default: hash it all in Verify.
 	HashAsRead bool
+	// Progress receives the hashing of every blob as it is checked (an
+	// archive's, or a registry package's as it is downloaded). Default: none.
+	Progress Progress
 }
 
 // validate checks the options before anything is read.
@@ -102,7 +105,7 @@ func (p *Package) Verify(ctx context.Context, opts VerifyOptions) (*Handle, erro
 	if opts.HashAsRead {
 		return h, h.fail(p.walk(ctx, h), "layout")
 	}
-	if check, err := p.pin(ctx, h, opts.Concurrency); err != nil {
+	if check, err := p.pin(ctx, h, opts.Concurrency, opts.Progress); err != nil {
 		return h, h.fail(err, check)
 	}
 	return h, nil
@@ -151,7 +154,7 @@ func (p *Package) CheckDigestsOnly(ctx context.Context, opts CheckOptions) (*Han
 		}
 		return h, nil
 	}
-	if check, err := p.pin(ctx, h, opts.Concurrency); err != nil {
+	if check, err := p.pin(ctx, h, opts.Concurrency, nil); err != nil {
 		return h, h.fail(err, check)
 	}
 	return h, nil
@@ -260,7 +263,7 @@ func (p *Package) walk(ctx context.Context, h *Handle) error {
 // referrers), reading every manifest once and checking it, and pins every
 // blob. An archive is then checked as a whole: complete, nothing else in
 // it, every blob hashed. On failure it returns the name of the failed check.
-func (p *Package) pin(ctx context.Context, h *Handle, concurrency int) (string, error) {
+func (p *Package) pin(ctx context.Context, h *Handle, concurrency int, progress Progress) (string, error) {
 	if err := p.walk(ctx, h); err != nil {
 		return "layout", err
 	}
@@ -268,7 +271,11 @@ func (p *Package) pin(ctx context.Context, h *Handle, concurrency int) (string, 
 	if !ok {
 		return "", nil
 	}
-	g, err := a.r.Check(ctx, archive.CheckOptions{Concurrency: concurrency, Base: a.baseFetcher()})
+	opts := archive.CheckOptions{Concurrency: concurrency, Base: a.baseFetcher()}
+	if progress != nil {
+		opts.Progress = namedProgress{p: progress, labels: h.labels(ctx)}
+	}
+	g, err := a.r.Check(ctx, opts)
 	if err != nil {
 		return "blobs", classify(err)
 	}

@@ -32,6 +32,9 @@ const (
 
 // CreateOptions tunes [Create]. The zero value is valid.
 type CreateOptions struct {
+	// Progress receives each image blob's transfer as it is pulled, named by
+	// the image's reference. Default: none.
+	Progress Progress
 	// Created is the package's creation time, and the build time the
 	// provenance records. Default: the newest modification time of the
 	// definition and its inputs for the package, the wall clock for the
@@ -139,6 +142,7 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 	store := build.NewStore(scratch)
 	built, err := build.Build(ctx, dir, pkg, store, build.Options{
 		Created: opts.Created, Registry: opts.Registry, Logger: opts.Logger, ImageAnnotations: imageAnnotations(dir, pkg),
+		Progress: opts.Progress,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build %s: %w", pkg.Metadata.Name, err)

@@ -165,7 +165,7 @@ func (h *Handle) Extract(ctx context.Context, dir string, opts FilesOptions) (*E
 			os.RemoveAll(made) // the parents made for a folder that never came
 		}
 	}()
-	w := &extractor{h: h, root: tmp, dir: dir, src: withProgress(h, opts.Progress)}
+	w := &extractor{h: h, root: tmp, dir: dir, src: h.progressOf(ctx, h, opts.Progress)}
 	if err := w.writeAll(ctx, plan, res); err != nil {
 		return res, h.fail(err, "extract")
 	}

@@ -140,7 +140,7 @@ func (h *Handle) CheckBlobs(ctx context.Context, concurrency int, progress Progr
 	if concurrency <= 0 {
 		concurrency = runtime.GOMAXPROCS(0)
 	}
-	src := withProgress(h, progress)
+	src := h.progressOf(ctx, h, progress)
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(concurrency)
 	for _, d := range h.g.Nodes {

@@ -159,7 +159,7 @@ func (h *Handle) Mirror(ctx context.Context, dest string, opts TransferOptions) 
 	if err != nil {
 		return nil, h.fail(err, "charts")
 	}
-	if err := transfer(ctx, withProgress(src, opts.Progress), repos.list, opts); err != nil {
+	if err := transfer(ctx, h.progressOf(ctx, src, opts.Progress), repos.list, opts); err != nil {
 		return nil, h.fail(classify(err), "blobs")
 	}
 	if !h.hashed {

@@ -141,7 +141,7 @@ func Push(ctx context.Context, file, target string, opts PushOptions) (*PushResu
 		u.tags = append(u.tags, tagging{pkg.root, tag})
 	}
 	t := TransferOptions{Registry: opts.Registry, Transfers: opts.Transfers, mountFrom: pkg.mountFrom(ref.Registry)}
-	if err := transfer(ctx, withProgress(src, opts.Progress), []*upload{u}, t); err != nil {
+	if err := transfer(ctx, h.progressOf(ctx, src, opts.Progress), []*upload{u}, t); err != nil {
 		return nil, fmt.Errorf("push %s: %w", target, classify(err))
 	}
 	res.ReferrersAPI = u.referrersAPI

@@ -32,7 +32,7 @@ func Verify(ctx context.Context, target string, opts VerifyOptions) (*verify.Res
 		return h.Result(), err
 	}
 	defer pkg.Close()
-	err = h.CheckBlobs(ctx, opts.Concurrency, nil)
+	err = h.CheckBlobs(ctx, opts.Concurrency, opts.Progress)
 	return h.Result(), err
 }
 

@@ -65,7 +65,7 @@ func (h *Handle) WriteArchive(ctx context.Context, path string, opts WriteOption
 // writeTo writes the archive into f (resuming what it holds), the record
 // last when one is asked for, signed only once every blob was checked.
 func (h *Handle) writeTo(ctx context.Context, f *os.File, resumable bool, opts WriteOptions, rec **Record) error {
-	src := withProgress(h, opts.Progress)
+	src := h.progressOf(ctx, h, opts.Progress)
 	if opts.Record == nil {
 		var err error
 		if resumable {

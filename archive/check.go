@@ -28,6 +28,16 @@ type CheckOptions struct {
 	// against its digest as it streams. Default: none (every blob must be
 	// in the archive).
 	Base content.Fetcher
+	// Progress receives the hashing of each blob. Default: none.
+	Progress Progress
+}
+
+// Progress receives the progress of reading blobs: the descriptors it is
+// given are the graph's, named (title annotation) by Name when it names them.
+type Progress interface {
+	Started(desc ocispec.Descriptor)
+	Moved(desc ocispec.Descriptor, n int)
+	Finished(desc ocispec.Descriptor)
 }
 
 // Graph is what [Reader.Check] found: a well-formed, complete graph.
@@ -82,7 +92,9 @@ func (r *Reader) Check(ctx context.Context, opts CheckOptions) (*Graph, error) {
 			return nil, fmt.Errorf("%w: blob %s is not referenced by index.json's graph", ErrMalformed, d)
 		}
 	}
-	if err := r.Hash(ctx, todo, opts.Concurrency); err != nil {
+	if err := forEach(ctx, todo, opts.Concurrency, func(ctx context.Context, d ocispec.Descriptor) error {
+		return r.hashBlob(ctx, d, opts.Progress)
+	}); err != nil {
 		return nil, err
 	}
 	if err := checkBase(ctx, opts.Base, fromBase, opts.Concurrency); err != nil {
@@ -139,7 +151,7 @@ func (r *Reader) checkRoot(ctx context.Context, g *graph.Graph, root ocispec.Des
 // Hash checks each blob's content against its digest, largest first, on
 // concurrency cores at once (default GOMAXPROCS).
 func (r *Reader) Hash(ctx context.Context, blobs []ocispec.Descriptor, concurrency int) error {
-	return forEach(ctx, blobs, concurrency, r.hashBlob)
+	return forEach(ctx, blobs, concurrency, func(ctx context.Context, d ocispec.Descriptor) error { return r.hashBlob(ctx, d, nil) })
 }
 
 // forEach runs do on each blob, largest first, concurrency at once.
@@ -161,10 +173,14 @@ func forEach(ctx context.Context, blobs []ocispec.Descriptor, concurrency int, d
 // calls, small enough that memory stays flat.
 const hashChunk = 1 << 20
 
-func (r *Reader) hashBlob(ctx context.Context, d ocispec.Descriptor) error {
+func (r *Reader) hashBlob(ctx context.Context, d ocispec.Descriptor, p Progress) error {
 	sr, err := r.section(d)
 	if err != nil {
 		return err
+	}
+	if p != nil {
+		p.Started(d)
+		defer p.Finished(d)
 	}
 	v := d.Digest.Verifier()
 	buf := make([]byte, hashChunk)
@@ -175,6 +191,9 @@ func (r *Reader) hashBlob(ctx context.Context, d ocispec.Descriptor) error {
 		n, err := sr.ReadAt(buf[:min(int64(len(buf)), d.Size-off)], off)
 		v.Write(buf[:n])
 		off += int64(n)
+		if p != nil && n > 0 {
+			p.Moved(d, n)
+		}
 		if err != nil && (err != io.EOF || off < d.Size) {
 			return fmt.Errorf("read blob %s: %w", d.Digest, err)
 		}

@@ -43,9 +43,14 @@ type Options struct {
 	Concurrency int
 	// Logger receives progress. Default: discard.
 	Logger *slog.Logger
+	// Progress receives each image blob's transfer, named by the image's
+	// reference (the title annotation). Default: none.
+	Progress Progress
 	// ImageAnnotations, if set, adds annotations to an image's descriptor in
 	// the root index (such as the upstream policy the package records).
 	ImageAnnotations func(definition.Image) (map[string]string, error)
+	// progressName names the image being pulled, for Progress.
+	progressName string
 }
 
 // Content is one file, manifest, chart or image a build put in a package.

@@ -26,6 +26,7 @@ import (
 // platform's manifest (and its upstream digest); several give a new index
 // listing only them.
 func pullImage(ctx context.Context, dir string, img definition.Image, store *Store, opts Options) (ocispec.Descriptor, error) {
+	opts.progressName = img.Ref
 	if img.From != "" {
 		return localImage(ctx, dir, img, store, opts)
 	}

@@ -119,6 +119,9 @@ func chooseImage(index []byte, ref string) (ocispec.Descriptor, error) {
 // copyImage copies root's graph from src into store, narrowed to
 // platforms as a pulled image is.
 func copyImage(ctx context.Context, src content.ReadOnlyStorage, store *Store, root ocispec.Descriptor, platforms []string, opts Options) (ocispec.Descriptor, error) {
+	if opts.Progress != nil {
+		src = reporting{ReadOnlyStorage: src, p: opts.Progress, name: opts.progressName}
+	}
 	copyOpts := oras.CopyGraphOptions{Concurrency: opts.Concurrency}
 	if copyOpts.Concurrency <= 0 {
 		copyOpts.Concurrency = 4

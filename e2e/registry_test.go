@@ -216,4 +216,17 @@ func TestProgressBarsOnlyOnATerminal(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "total") || !strings.Contains(r.stdout, "ETA") {
 		t.Fatalf("expected progress bars on a terminal (exit %d):\n%q", r.code, r.stdout)
 	}
+	// Every long operation shows them: verify and create too; --quiet none.
+	for _, args := range []string{"verify hello.tar --key team.pub --insecure-ignore-tlog", "create " + airlocktest.WritePackage(t) + " -o again.tar"} {
+		r = run(t, dir, []string{"AIRLOCK_PASSWORD=x"}, script, "-qec", "stty cols 120 rows 40; "+airlockBin+" "+args, "/dev/null")
+		if r.code != 0 || !strings.Contains(r.stdout, "total") {
+			t.Fatalf("%s: expected progress bars on a terminal (exit %d):\n%q", args, r.code, r.stdout)
+		}
+		os.Remove(filepath.Join(dir, "again.tar"))
+		r = run(t, dir, []string{"AIRLOCK_PASSWORD=x"}, script, "-qec", "stty cols 120 rows 40; "+airlockBin+" --quiet "+args, "/dev/null")
+		if r.code != 0 || strings.Contains(r.stdout, "total") {
+			t.Fatalf("%s --quiet: expected no bars (exit %d):\n%q", args, r.code, r.stdout)
+		}
+		os.Remove(filepath.Join(dir, "again.tar"))
+	}
 }

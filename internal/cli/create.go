@@ -85,7 +85,10 @@ func (c *create) run(cmd *cobra.Command, dir string) error {
 		}
 		opts.Created = time.Unix(secs, 0).UTC()
 	}
+	bars := newBars(cmd)
+	opts.Progress = bars.progress()
 	res, err := airlock.Create(cmd.Context(), dir, c.output, opts)
+	bars.wait()
 	if err != nil {
 		return err
 	}

@@ -65,8 +65,8 @@ func (e *extractCmd) run(cmd *cobra.Command, target string) error {
 		return err
 	}
 	opts := airlock.ExtractOptions{VerifyOptions: verifyOpts, InsecureSkipVerify: e.insecure.value, FilesOptions: e.files}
-	bars := newBars(cmd.ErrOrStderr())
-	opts.Progress = bars.progress()
+	bars := newBars(cmd)
+	opts.FilesOptions.Progress = bars.progress()
 	res, err := airlock.Extract(cmd.Context(), target, e.output, opts)
 	bars.wait()
 	if e.format.value == "json" && res != nil && res.Verification != nil {

@@ -59,7 +59,7 @@ func (m *mirrorCmd) run(cmd *cobra.Command, target, dest string) error {
 	if opts.Record, err = m.record.options(cmd, m.verify, m.images, m.insecure); err != nil {
 		return err
 	}
-	bars := newBars(cmd.ErrOrStderr())
+	bars := newBars(cmd)
 	opts.Progress = bars.progress()
 	res, err := airlock.Mirror(cmd.Context(), target, dest, opts)
 	bars.wait()

@@ -4,11 +4,12 @@
 package cli
 
 import (
-	"io"
+	"fmt"
 	"os"
 	"sync"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/spf13/cobra"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 	"golang.org/x/term"
@@ -28,8 +29,13 @@ type bars struct {
 
 var _ airlock.Progress = (*bars)(nil)
 
-// newBars returns bars drawing on w when w is a terminal, else nil (quiet).
-func newBars(w io.Writer) *bars {
+// newBars returns bars drawing on the command's stderr when it is a
+// terminal and --quiet was not given, else nil (quiet).
+func newBars(cmd *cobra.Command) *bars {
+	if quiet, _ := cmd.Flags().GetBool("quiet"); quiet {
+		return nil
+	}
+	w := cmd.ErrOrStderr()
 	f, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
@@ -57,7 +63,7 @@ func (b *bars) Started(desc ocispec.Descriptor) {
 	b.sum += desc.Size
 	b.total.SetTotal(b.sum, false)
 	b.blobs[desc.Digest.String()] = b.p.AddBar(desc.Size,
-		mpb.PrependDecorators(decor.Name(short(desc.Digest.Encoded())), decor.CountersKibiByte(" % .1f / % .1f")),
+		mpb.PrependDecorators(decor.Name(label(desc)), decor.CountersKibiByte(" % .1f / % .1f")),
 		mpb.AppendDecorators(decor.Percentage()),
 		mpb.BarRemoveOnComplete(),
 	)
@@ -92,6 +98,19 @@ func (b *bars) wait() {
 	}
 	b.total.SetTotal(-1, true)
 	b.p.Wait()
+}
+
+// label names a blob's bar: its name when it has one (the end of it, when
+// long), else the start of its digest; escaped.
+func label(desc ocispec.Descriptor) string {
+	name := desc.Annotations[ocispec.AnnotationTitle]
+	if name == "" {
+		return short(desc.Digest.Encoded())
+	}
+	if r := []rune(name); len(r) > 32 {
+		name = "..." + string(r[len(r)-29:])
+	}
+	return clean(fmt.Sprintf("%-32s", name))
 }
 
 // short is the first 12 characters of an encoded digest, escaped.

@@ -66,7 +66,7 @@ func (p *pullCmd) run(cmd *cobra.Command, target string) error {
 	if opts.Record, err = p.record.options(cmd, p.verify, p.images, p.insecure); err != nil {
 		return err
 	}
-	bars := newBars(cmd.ErrOrStderr())
+	bars := newBars(cmd)
 	opts.Progress = bars.progress()
 	res, err := airlock.Pull(cmd.Context(), target, p.output, opts)
 	bars.wait()

@@ -61,7 +61,7 @@ func (p *pushCmd) run(cmd *cobra.Command, file, target string) error {
 	if err != nil {
 		return err
 	}
-	bars := newBars(cmd.ErrOrStderr())
+	bars := newBars(cmd)
 	opts.Progress = bars.progress()
 	res, err := airlock.Push(cmd.Context(), file, target, opts)
 	bars.wait()

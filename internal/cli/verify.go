@@ -72,7 +72,10 @@ func (v *verifyCmd) run(cmd *cobra.Command, target string) error {
 	case rec != nil:
 		res, err = airlock.VerifyAndRecord(cmd.Context(), target, v.record.out, opts, *rec)
 	default:
+		bars := newBars(cmd)
+		opts.Progress = bars.progress()
 		res, err = airlock.Verify(cmd.Context(), target, opts)
+		bars.wait()
 	}
 	return report(cmd, v.format, whole, res, err)
 }
