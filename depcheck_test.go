@@ -35,7 +35,7 @@ var allowed = map[string][]string{
 	"trust":             {"internal/limited"},
 	"registry":          {"spec", "internal/limited"},
 	"sign":              {"attest", "policy", "spec", "internal/limited"},
-	"build":             {"definition", "registry", "spec"},
+	"build":             {"definition", "registry", "spec", "internal/limited"},
 	"": {"spec", "definition", "archive", "policy", "attest", "verify", "trust", "registry", "sign", "build", "kube", "serve", "zarf",
 		"internal/graph", "internal/limited", "internal/pipe", "internal/yamlfile"},
 	"airlocktest":  {"sign", "spec"},
