@@ -39,7 +39,7 @@ var allowed = map[string][]string{
 	"": {"spec", "definition", "archive", "policy", "attest", "verify", "trust", "registry", "sign", "build", "kube", "serve", "zarf",
 		"internal/graph", "internal/limited", "internal/pipe", "internal/yamlfile"},
 	"airlocktest":  {"sign", "spec"},
-	"internal/cli": {"", "archive", "attest", "internal/limited", "policy", "registry", "sign", "spec", "trust", "verify"},
+	"internal/cli": {"", "archive", "attest", "definition", "internal/limited", "policy", "registry", "sign", "spec", "trust", "verify"},
 	"cmd/airlock":  {"internal/cli"},
 }
 

@@ -4,7 +4,9 @@
 package definition_test
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -214,5 +216,36 @@ func TestImageFrom(t *testing.T) {
 	def := strings.Replace(valid, "        platforms: [linux/amd64]\n", "        from: ../outside.tar\n", 1)
 	if _, err := definition.Parse("airlock.yaml", []byte(def)); err == nil || !strings.Contains(err.Error(), "components[0].images[0].from: expected a path inside the definition's folder") {
 		t.Fatalf("%v", err)
+	}
+}
+
+// The schema describes every field Parse reads, refuses others, and says
+// what is required.
+func TestSchema(t *testing.T) {
+	data, err := definition.Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s map[string]any
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatal(err)
+	}
+	props := s["properties"].(map[string]any)
+	component := props["components"].(map[string]any)["items"].(map[string]any)
+	image := component["properties"].(map[string]any)["images"].(map[string]any)["items"].(map[string]any)
+	for _, field := range []string{"ref", "from", "platforms", "verify"} {
+		if _, ok := image["properties"].(map[string]any)[field]; !ok {
+			t.Errorf("images[] has no %s", field)
+		}
+	}
+	verify := image["properties"].(map[string]any)["verify"].(map[string]any)["properties"].(map[string]any)
+	if _, ok := verify["certificateIdentity"]; !ok {
+		t.Error("verify has no certificateIdentity (the inline signer's fields)")
+	}
+	if s["additionalProperties"] != false || component["additionalProperties"] != false || props["apiVersion"].(map[string]any)["const"] != definition.APIVersion {
+		t.Errorf("unexpected schema: %s", data)
+	}
+	if req := fmt.Sprint(component["required"]); req != "[name]" {
+		t.Errorf("components[] requires %s", req)
 	}
 }

@@ -88,7 +88,7 @@ func New() *cobra.Command {
 	}
 	root.SetVersionTemplate(versionText(airlock.Build()))
 	root.SetUsageTemplate(usageTemplate)
-	root.AddCommand(newCreate(), newSign(), newAttest(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newExtract(), newServe(), newAdmissionPolicy(), newSplit(), newAttestation(), newTrust(), newKey(), newVersion(), newPolicyTopic())
+	root.AddCommand(newCreate(), newSign(), newAttest(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newExtract(), newServe(), newAdmissionPolicy(), newSplit(), newAttestation(), newTrust(), newKey(), newVersion(), newSchema(), newPolicyTopic())
 	root.PersistentFlags().BoolP("quiet", "q", false, "no progress bars (they are drawn only on a terminal, on stderr)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return fmt.Errorf("%w: %v", errUsage, err) })
 	usageArgs(root)
