@@ -5,6 +5,7 @@ package airlock
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -145,6 +146,10 @@ func Create(ctx context.Context, dir, output string, opts CreateOptions) (*Creat
 		Progress: opts.Progress,
 	})
 	if err != nil {
+		var ie *build.ImageError
+		if errors.As(err, &ie) {
+			return nil, fmt.Errorf("build %s: %s: %w", pkg.Metadata.Name, definition.Position(dir, pkg, ie.Field()), err)
+		}
 		return nil, fmt.Errorf("build %s: %w", pkg.Metadata.Name, err)
 	}
 	upstream, err := carryUpstream(ctx, built, store, opts)

@@ -53,6 +53,21 @@ type Options struct {
 	progressName string
 }
 
+// ImageError is an image that could not be pulled or read, with where the
+// definition lists it (components[Component].images[Index]).
+type ImageError struct {
+	Component, Index int
+	Err              error
+}
+
+func (e *ImageError) Error() string { return e.Err.Error() }
+func (e *ImageError) Unwrap() error { return e.Err }
+
+// Field is the definition field the image is at.
+func (e *ImageError) Field() string {
+	return fmt.Sprintf("$.components[%d].images[%d].ref", e.Component, e.Index)
+}
+
 // Content is one file, manifest, chart or image a build put in a package.
 type Content struct {
 	// Kind is "file", "manifest", "chart" or "image".
@@ -90,7 +105,7 @@ func Build(ctx context.Context, dir string, pkg *definition.Package, store *Stor
 		res.Created = t
 	}
 	var manifests []ocispec.Descriptor
-	for _, c := range pkg.Components {
+	for ci, c := range pkg.Components {
 		desc, layers, err := buildComponent(ctx, dir, c, store)
 		if err != nil {
 			return nil, fmt.Errorf("component %s: %w", c.Name, err)
@@ -98,10 +113,10 @@ func Build(ctx context.Context, dir string, pkg *definition.Package, store *Stor
 		manifests = append(manifests, desc)
 		res.Contents = append(res.Contents, layers...)
 		log.InfoContext(ctx, "built component", "component", c.Name, "digest", desc.Digest)
-		for _, img := range c.Images {
+		for ii, img := range c.Images {
 			desc, err := pullImage(ctx, dir, img, store, opts)
 			if err != nil {
-				return nil, fmt.Errorf("component %s: image %s: %w", c.Name, img.Ref, err)
+				return nil, &ImageError{Component: ci, Index: ii, Err: fmt.Errorf("component %s: image %s: %w", c.Name, img.Ref, err)}
 			}
 			desc.Annotations = map[string]string{spec.AnnotationComponent: c.Name, spec.AnnotationImageRef: img.Ref}
 			if opts.ImageAnnotations != nil {

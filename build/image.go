@@ -40,7 +40,7 @@ func pullImage(ctx context.Context, dir string, img definition.Image, store *Sto
 	}
 	desc, err := repo.Resolve(ctx, ref.Reference)
 	if err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("resolve: %w", err)
+		return ocispec.Descriptor{}, fmt.Errorf("resolve: %w", registry.Explain(ref.Registry, err))
 	}
 	if !spec.IsManifest(desc.MediaType) {
 		return ocispec.Descriptor{}, fmt.Errorf("expected an image manifest or index, found %s", desc.MediaType)

@@ -194,3 +194,11 @@ func parse(name string, data []byte) (*Package, []error) {
 	pkg.Source = data
 	return &pkg, errs
 }
+
+// Position is where field (a YAML path such as
+// "$.components[0].images[1].ref") is in dir's airlock.yaml, as
+// FILE:LINE:COLUMN (or the file alone when it cannot be found).
+func Position(dir string, pkg *Package, field string) string {
+	name := filepath.Join(dir, FileName)
+	return yamlfile.Position(name, pkg.Source, field)
+}

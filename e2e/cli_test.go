@@ -196,3 +196,42 @@ func TestDemoRunsFromAnywhere(t *testing.T) {
 		t.Fatalf("demo: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// Errors say what to do.
+func TestErrorsSayWhatToDo(t *testing.T) {
+	dir := signedPackage(t)
+	pkg := airlocktest.WritePackage(t, "- ref: 127.0.0.1:1/none/such:1.0")
+	os.MkdirAll(filepath.Join(dir, "out"), 0o755)
+	tests := []struct {
+		name string
+		args []string
+		env  []string
+		code int
+		says []string
+	}{
+		{"a registry reference without oci://", []string{"verify", "registry.example.com/apps/hello:1.0", "--key", "team.pub"}, nil, 1,
+			[]string{"a registry package? write oci://registry.example.com/apps/hello:1.0"}},
+		{"a wrong password", []string{"sign", "hello.tar", "--key", "team.key"}, []string{"AIRLOCK_PASSWORD=wrong"}, 1,
+			[]string{"wrong password", "AIRLOCK_PASSWORD"}},
+		{"a registry that is down", []string{"verify", "oci://127.0.0.1:1/apps/hello:1.0", "--key", "team.pub"}, nil, 1,
+			[]string{"cannot reach the registry 127.0.0.1:1"}},
+		{"-o a folder", []string{"create", pkg, "-o", "out"}, nil, 2, []string{"-o out is a folder", "out/app.tar"}},
+		{"-o -", []string{"create", pkg, "-o", "-"}, nil, 2, []string{"not to standard output"}},
+		{"an image that cannot be pulled, where the definition lists it", []string{"create", pkg, "-o", "x.tar", "--timeout", "5s"}, nil, 1,
+			[]string{"airlock.yaml:", "cannot reach the registry 127.0.0.1:1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := append([]string{"AIRLOCK_PASSWORD=correct horse"}, tt.env...)
+			r := run(t, dir, env, airlockBin, tt.args...)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, expected %d: %s", r.code, tt.code, r.stderr)
+			}
+			for _, s := range tt.says {
+				if !strings.Contains(r.stderr, s) {
+					t.Errorf("stderr does not say %q:\n%s", s, r.stderr)
+				}
+			}
+		})
+	}
+}

@@ -91,6 +91,22 @@ func Locate(name string, data []byte, err error, invalid error) error {
 	return fmt.Errorf("%s: %w: %s: %s", name, invalid, FieldName(fe.Path), fe.Msg)
 }
 
+// Position is where path (or its nearest parent present) is in data, as
+// NAME:LINE:COLUMN; NAME alone when it cannot be found.
+func Position(name string, data []byte, path string) string {
+	file, err := parseSafely(data)
+	if err != nil {
+		return name
+	}
+	for p := path; p != "" && p != "$"; p = parent(p) {
+		if node := lookup(file, p); node != nil {
+			pos := node.GetToken().Position
+			return fmt.Sprintf("%s:%d:%d", name, pos.Line, pos.Column)
+		}
+	}
+	return name
+}
+
 func parseSafely(data []byte) (f *ast.File, err error) {
 	defer func() {
 		if r := recover(); r != nil {
