@@ -63,3 +63,4 @@ fuzz FuzzHandler ./serve
 fuzz FuzzCheckShape ./internal/yamlfile
 fuzz FuzzTarball ./zarf
 fuzz FuzzDefinition ./zarf
+fuzz FuzzLocalImage ./build
