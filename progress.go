@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"sync"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/airlock-dev/airlock/archive"
 	"github.com/airlock-dev/airlock/internal/graph"
+	"github.com/airlock-dev/airlock/internal/progress"
 	"github.com/airlock-dev/airlock/spec"
 )
 
@@ -49,8 +49,7 @@ func (s progressStore) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.R
 	if err != nil || spec.IsManifest(desc.MediaType) {
 		return rc, err
 	}
-	s.p.Started(desc)
-	return &progressReader{rc: rc, desc: desc, p: s.p}, nil
+	return progress.Reader(rc, desc, s.p), nil
 }
 
 // FetchRaw passes an unchecked read through, reporting it, when the store
@@ -64,31 +63,7 @@ func (s progressStore) FetchRaw(ctx context.Context, desc ocispec.Descriptor, of
 	if err != nil || spec.IsManifest(desc.MediaType) {
 		return rc, err
 	}
-	s.p.Started(desc)
-	return &progressReader{rc: rc, desc: desc, p: s.p}, nil
-}
-
-type progressReader struct {
-	rc   io.ReadCloser
-	desc ocispec.Descriptor
-	p    Progress
-	once sync.Once
-}
-
-func (r *progressReader) Read(b []byte) (int, error) {
-	n, err := r.rc.Read(b)
-	if n > 0 {
-		r.p.Moved(r.desc, n)
-	}
-	if err != nil {
-		r.once.Do(func() { r.p.Finished(r.desc) })
-	}
-	return n, err
-}
-
-func (r *progressReader) Close() error {
-	r.once.Do(func() { r.p.Finished(r.desc) })
-	return r.rc.Close()
+	return progress.Reader(rc, desc, s.p), nil
 }
 
 // labelled is a progress store whose blobs are reported with their names

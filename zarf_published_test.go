@@ -59,7 +59,7 @@ func TestZarfPublished(t *testing.T) {
 		"extra layer":       {func(f airlocktest.ZarfFiles) { f["components/extra.tar"] = []byte("x") }, verify.ReasonMalformedPackage},
 		"layer removed":     {func(f airlocktest.ZarfFiles) { delete(f, "sboms.tar") }, verify.ReasonMissingBlob},
 		"stripped":          {func(f airlocktest.ZarfFiles) { delete(f, "zarf.bundle.sig") }, verify.ReasonNoSignature},
-		"re-checksummed":    {func(f airlocktest.ZarfFiles) { f["components/app.tar"][100] ^= 1; resealSigned(f) }, verify.ReasonSubjectMismatch},
+		"re-checksummed":    {func(f airlocktest.ZarfFiles) { f["components/app.tar"][100] ^= 1; f.Reseal() }, verify.ReasonSubjectMismatch},
 		"title escapes":     {func(f airlocktest.ZarfFiles) { f["../etc/passwd"] = []byte("x") }, verify.ReasonMalformedPackage},
 	} {
 		t.Run(name, func(t *testing.T) {

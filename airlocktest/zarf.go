@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -47,19 +48,7 @@ func NewZarfFiles(t testing.TB, name string) ZarfFiles {
 // Seal writes checksums.txt for every file but zarf.yaml and the
 // signatures, and zarf.yaml naming it, as Zarf's create does.
 func (f ZarfFiles) Seal(name string) {
-	var lines []string
-	for path, data := range f {
-		switch path {
-		case "zarf.yaml", "checksums.txt", "zarf.bundle.sig", "zarf.yaml.sig":
-			continue
-		}
-		sum := sha256.Sum256(data)
-		lines = append(lines, hex.EncodeToString(sum[:])+" "+path)
-	}
-	sort.Strings(lines)
-	checksums := []byte(strings.Join(lines, "\n") + "\n")
-	sum := sha256.Sum256(checksums)
-	f["checksums.txt"] = checksums
+	sum := f.checksums()
 	f["zarf.yaml"] = []byte(fmt.Sprintf(`kind: ZarfPackageConfig
 metadata:
   name: %s
@@ -76,7 +65,38 @@ build:
 components:
 - name: app
   required: true
-`, name, hex.EncodeToString(sum[:])))
+`, name, sum))
+}
+
+// checksums writes checksums.txt for every file but zarf.yaml and the
+// signatures, and returns its sha256 in hex.
+func (f ZarfFiles) checksums() string {
+	var lines []string
+	for path, data := range f {
+		switch path {
+		case "zarf.yaml", "checksums.txt", "zarf.bundle.sig", "zarf.yaml.sig":
+			continue
+		}
+		sum := sha256.Sum256(data)
+		lines = append(lines, hex.EncodeToString(sum[:])+" "+path)
+	}
+	sort.Strings(lines)
+	f["checksums.txt"] = []byte(strings.Join(lines, "\n") + "\n")
+	sum := sha256.Sum256(f["checksums.txt"])
+	return hex.EncodeToString(sum[:])
+}
+
+// Reseal writes checksums.txt again for the files as they are, and its
+// sum as zarf.yaml's aggregateChecksum, leaving the rest of zarf.yaml (its
+// signed state too) as it is: what an attacker who can change the files
+// and zarf.yaml, but not sign, does. Only the signature catches it.
+func (f ZarfFiles) Reseal() error {
+	re := regexp.MustCompile(`aggregateChecksum: [0-9a-f]{64}`)
+	if !re.Match(f["zarf.yaml"]) {
+		return fmt.Errorf("no aggregateChecksum in zarf.yaml")
+	}
+	f["zarf.yaml"] = re.ReplaceAll(f["zarf.yaml"], []byte("aggregateChecksum: "+f.checksums()))
+	return nil
 }
 
 // Write writes the package as a tarball in dir, zstd-compressed unless

@@ -6,7 +6,8 @@ package definition
 import (
 	"encoding/json"
 	"reflect"
-	"strings"
+
+	"github.com/airlock-dev/airlock/internal/yamlfile"
 )
 
 // SchemaID names the JSON Schema of airlock.yaml.
@@ -63,7 +64,9 @@ func schemaOf(t reflect.Type) map[string]any {
 		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem())}
 	case reflect.Struct:
 		props := map[string]any{}
-		addFields(t, props)
+		for name, ft := range yamlfile.Fields(t) {
+			props[name] = schemaOf(ft)
+		}
 		s := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
 		if r := required[t]; r != nil {
 			s["required"] = r
@@ -71,24 +74,4 @@ func schemaOf(t reflect.Type) map[string]any {
 		return s
 	}
 	return map[string]any{}
-}
-
-// addFields adds a struct's fields, as their yaml tags name them (inline
-// structs flattened), to props.
-func addFields(t reflect.Type, props map[string]any) {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag := f.Tag.Get("yaml")
-		name, opts, _ := strings.Cut(tag, ",")
-		switch {
-		case tag == "-" || !f.IsExported():
-		case strings.Contains(opts, "inline"):
-			addFields(f.Type, props)
-		default:
-			if name == "" {
-				name = strings.ToLower(f.Name)
-			}
-			props[name] = schemaOf(f.Type)
-		}
-	}
 }

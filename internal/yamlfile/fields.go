@@ -75,7 +75,7 @@ func walkKey(mv *ast.MappingValueNode, t reflect.Type, unknown func(*ast.StringN
 	case reflect.Map:
 		walkFields(mv.Value, t.Elem(), unknown, where+"."+key.Value)
 	case reflect.Struct:
-		fields := fieldsOf(t)
+		fields := Fields(t)
 		ft, found := fields[key.Value]
 		if !found {
 			known := make([]string, 0, len(fields))
@@ -90,8 +90,9 @@ func walkKey(mv *ast.MappingValueNode, t reflect.Type, unknown func(*ast.StringN
 	}
 }
 
-// fieldsOf maps the keys a struct type reads to their types.
-func fieldsOf(t reflect.Type) map[string]reflect.Type {
+// Fields maps the keys a struct type reads (its fields' yaml tags, inline
+// structs flattened) to their types.
+func Fields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -101,7 +102,7 @@ func fieldsOf(t reflect.Type) map[string]reflect.Type {
 		case tag == "-" || !f.IsExported():
 			continue
 		case strings.Contains(opts, "inline") || (f.Anonymous && name == ""):
-			for k, v := range fieldsOf(f.Type) {
+			for k, v := range Fields(f.Type) {
 				out[k] = v
 			}
 			continue

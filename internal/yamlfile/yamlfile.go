@@ -20,32 +20,23 @@ import (
 // errors. go-yaml v1.19.2 panics on some malformed documents (found by
 // fuzzing), so a panic is turned into an error. Errors are wrapped with
 // invalid and carry the file, line and column.
-func Decode(name string, data []byte, v any, invalid error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%s: %w: malformed YAML (parser panic: %v)", name, invalid, r)
-		}
-	}()
-	if err := yaml.UnmarshalWithOptions(data, v, yaml.Strict()); err != nil {
-		var ye yaml.Error
-		if errors.As(err, &ye) && ye.GetToken() != nil {
-			pos := ye.GetToken().Position
-			return fmt.Errorf("%s:%d:%d: %w: %s", name, pos.Line, pos.Column, invalid, ye.GetMessage())
-		}
-		return fmt.Errorf("%s: %w: %v", name, invalid, err)
-	}
-	return nil
+func Decode(name string, data []byte, v any, invalid error) error {
+	return decode(name, data, v, invalid, yaml.Strict())
 }
 
 // DecodeLoose is [Decode] without its strictness about unknown fields (for
 // a caller that reports them all with [UnknownFields]).
-func DecodeLoose(name string, data []byte, v any, invalid error) (err error) {
+func DecodeLoose(name string, data []byte, v any, invalid error) error {
+	return decode(name, data, v, invalid)
+}
+
+func decode(name string, data []byte, v any, invalid error, opts ...yaml.DecodeOption) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%s: %w: malformed YAML (parser panic: %v)", name, invalid, r)
 		}
 	}()
-	if err := yaml.UnmarshalWithOptions(data, v); err != nil {
+	if err := yaml.UnmarshalWithOptions(data, v, opts...); err != nil {
 		var ye yaml.Error
 		if errors.As(err, &ye) && ye.GetToken() != nil {
 			pos := ye.GetToken().Position
