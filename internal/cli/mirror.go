@@ -31,7 +31,8 @@ func newMirror() *cobra.Command {
 		Example: "  airlock mirror hello.tar oci://registry.internal/apps --key team.pub --insecure-ignore-tlog\n" +
 			"  airlock mirror oci://registry.example.com/apps/hello:1.0.0 oci://registry.internal/apps \\\n" +
 			"    --key team.pub\n" +
-			"  airlock mirror app.tar oci://registry.internal/apps --key team.pub --record-key gate.key",
+			"  airlock mirror app.tar oci://registry.internal/apps --key team.pub --record-key gate.key\n" +
+			"  airlock mirror zarf-package-app-amd64-1.0.0.tar.zst oci://registry.internal/apps --key team.pub",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error { return m.run(cmd, args[0], args[1]) },
 	}

@@ -36,7 +36,8 @@ func newVerify() *cobra.Command {
 			"    --certificate-oidc-issuer https://token.actions.githubusercontent.com\n" +
 			"  airlock verify --bundle python.tgz.sigstore.json python.tgz \\\n" +
 			"    --certificate-identity ... --certificate-oidc-issuer ...\n" +
-			"  airlock verify hello.tar --key team.pub --record-key gate.key   # hello.tar.vsa.sigstore.json",
+			"  airlock verify hello.tar --key team.pub --record-key gate.key   # hello.tar.vsa.sigstore.json\n" +
+			"  airlock verify zarf-package-app-amd64-1.0.0.tar.zst --key team.pub   # a Zarf package",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return v.run(cmd, args[0]) },
 	}
