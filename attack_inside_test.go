@@ -31,6 +31,13 @@ import (
 // definedPackage creates a signed package from a definition and its files.
 func definedPackage(t *testing.T, def string, files map[string]string) (string, policy.Policy) {
 	t.Helper()
+	key, p := newKey(t, "team.pub")
+	return createFrom(t, def, files, airlock.CreateOptions{Key: key}), p
+}
+
+// createFrom creates a package of def and files with opts.
+func createFrom(t *testing.T, def string, files map[string]string, opts airlock.CreateOptions) string {
+	t.Helper()
 	dir := t.TempDir()
 	files["airlock.yaml"] = def
 	for name, content := range files {
@@ -40,12 +47,11 @@ func definedPackage(t *testing.T, def string, files map[string]string) (string, 
 			t.Fatal(err)
 		}
 	}
-	key, p := newKey(t, "team.pub")
 	out := filepath.Join(t.TempDir(), "pkg.tar")
-	if _, err := airlock.Create(context.Background(), dir, out, airlock.CreateOptions{Key: key}); err != nil {
+	if _, err := airlock.Create(context.Background(), dir, out, opts); err != nil {
 		t.Fatal(err)
 	}
-	return out, p
+	return out
 }
 
 const filesHead = `apiVersion: airlock.dev/v1alpha1
@@ -141,10 +147,16 @@ func TestFailedInstallLeavesNothing(t *testing.T) {
 // overwrite; and targets come only from a verified package.
 func TestTargetsRefused(t *testing.T) {
 	target := filepath.Join(t.TempDir(), "conf")
-	pkg, p := definedPackage(t, filesHead+
+	made := createFrom(t, filesHead+
 		"      - {path: a.txt, target: "+target+"}\n"+
-		"      - {path: b.txt, target: "+target+"}\n",
-		map[string]string{"a.txt": "first\n", "b.txt": "second\n"})
+		"      - {path: b.txt, target: "+target+".other}\n",
+		map[string]string{"a.txt": "first\n", "b.txt": "second\n"}, airlock.CreateOptions{NoProvenance: true, NoSBOM: true})
+	// create refuses two files with one target; another tool may not.
+	pkg := rewriteLayers(t, made, func(m *ocispec.Manifest) { m.Layers[1].Annotations[spec.AnnotationFileTarget] = target })
+	key, p := newKey(t, "team.pub")
+	if _, err := airlock.Sign(context.Background(), pkg, key, airlock.SignOptions{Overwrite: true}); err != nil {
+		t.Fatal(err)
+	}
 	err := installing(t, pkg, p, filepath.Join(t.TempDir(), "out"))
 	if f, ok := verify.AsFailure(err); !ok || f.Reason != verify.ReasonMalformedPackage || exists(target) {
 		t.Fatalf("expected MALFORMED_PACKAGE and no target written, got %v", err)
@@ -161,21 +173,30 @@ func TestTargetsRefused(t *testing.T) {
 // replaced (unsigned: extract runs with InsecureSkipVerify).
 func retitleAll(t *testing.T, path string, titles ...string) string {
 	t.Helper()
+	return rewriteLayers(t, path, func(m *ocispec.Manifest) {
+		for i, title := range titles {
+			m.Layers[i].Annotations[spec.AnnotationTitle] = title
+		}
+	})
+}
+
+// rewriteLayers copies the archive with the first component's manifest
+// changed by edit, and nothing signed.
+func rewriteLayers(t *testing.T, path string, edit func(*ocispec.Manifest)) string {
+	t.Helper()
 	l := readLayout(t, path)
 	rootDesc, root := l.root(t)
 	comp := root.Manifests[0]
 	var m ocispec.Manifest
 	json.Unmarshal(l.blobs[comp.Digest], &m)
-	for i, title := range titles {
-		m.Layers[i].Annotations[spec.AnnotationTitle] = title
-	}
+	edit(&m)
 	data, _ := json.Marshal(m)
 	delete(l.blobs, comp.Digest)
 	newComp := l.add(comp.MediaType, data)
 	newComp.ArtifactType, newComp.Annotations = comp.ArtifactType, comp.Annotations
 	root.Manifests[0] = newComp
 	l.replaceRoot(t, rootDesc, root)
-	out := filepath.Join(t.TempDir(), "retitled.tar")
+	out := filepath.Join(t.TempDir(), "rewritten.tar")
 	l.write(t, out)
 	return out
 }

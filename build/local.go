@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"slices"
@@ -24,7 +25,6 @@ import (
 	orasregistry "oras.land/oras-go/v2/registry"
 
 	"github.com/airlock-dev/airlock/definition"
-	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/spec"
 )
 
@@ -54,8 +54,14 @@ func localImage(ctx context.Context, dir string, img definition.Image, store *St
 	var src content.ReadOnlyStorage
 	var index []byte
 	if info.IsDir() {
-		if index, err = limited.ReadFile(full+"/index.json", maxLocalJSON); err == nil {
-			src, err = oci.NewFromFS(ctx, os.DirFS(full))
+		root, rerr := os.OpenRoot(full)
+		if rerr != nil {
+			return ocispec.Descriptor{}, rerr
+		}
+		defer root.Close()
+		fsys := regularFS{root}
+		if index, err = readAll(fsys, "index.json"); err == nil {
+			src, err = oci.NewFromFS(ctx, fsys)
 		}
 	} else {
 		entries, terr := tarEntries(full)
@@ -67,6 +73,11 @@ func localImage(ctx context.Context, dir string, img definition.Image, store *St
 				src, err = oci.NewFromTar(ctx, full)
 			}
 		case entries["manifest.json"]:
+			if r, err := orasregistry.ParseReference(img.Ref); err == nil {
+				if d, err := r.Digest(); err == nil {
+					return ocispec.Descriptor{}, fmt.Errorf("%s: a docker save tarball's image is made anew, so no digest can pin it (%s): pin it by an OCI layout, or name it by tag", img.From, d)
+				}
+			}
 			return dockerArchive(ctx, full, img, store)
 		default:
 			return ocispec.Descriptor{}, fmt.Errorf("%s: expected an OCI layout (index.json, oci-layout) or a docker save tarball (manifest.json), found neither", img.From)
@@ -265,4 +276,34 @@ func withEntry(file, name string, use func(io.Reader) error) error {
 			return use(tr)
 		}
 	}
+}
+
+// regularFS serves the regular files of a folder, and its folders: no link
+// is followed, no file of another kind (a device, a pipe) opened, nothing
+// outside it reached.
+type regularFS struct{ root *os.Root }
+
+func (r regularFS) Open(name string) (fs.File, error) {
+	info, err := r.root.Lstat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() && !info.IsDir() {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("expected a regular file, found %s", info.Mode().Type())}
+	}
+	return r.root.Open(name)
+}
+
+// readAll reads a small file of fsys whole.
+func readAll(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxLocalJSON+1))
+	if err == nil && len(data) > maxLocalJSON {
+		err = fmt.Errorf("%s is more than %d bytes", name, maxLocalJSON)
+	}
+	return data, err
 }

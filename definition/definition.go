@@ -182,17 +182,45 @@ func Parse(name string, data []byte) (*Package, error) {
 
 // parse is Parse returning every problem, and the package whenever it
 // decoded (for Load to check its paths too).
+//
+// The strict decoder has the last word: an unknown field the walker does
+// not see (behind an anchor, a merge key, an explicit key) is still an
+// error. At most MaxErrors problems are located.
 func parse(name string, data []byte) (*Package, []error) {
+	if err := yamlfile.CheckShape(data, yamlfile.Shape{MaxDepth: yamlfile.MaxDepth}); err != nil {
+		return nil, []error{fmt.Errorf("%s: %w: %v", name, ErrInvalid, err)}
+	}
 	var pkg Package
 	errs := yamlfile.UnknownFields(name, data, &pkg, ErrInvalid)
 	if err := yamlfile.DecodeLoose(name, data, &pkg, ErrInvalid); err != nil {
-		return nil, append(errs, err)
+		return nil, capErrors(name, append(errs, err))
 	}
-	for _, err := range pkg.validate() {
+	if len(errs) == 0 {
+		var strict Package
+		if err := yamlfile.Decode(name, data, &strict, ErrInvalid); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for i, err := range pkg.validate() {
+		if len(errs) > MaxErrors || i > MaxErrors {
+			errs = append(errs, err) // counted, not located
+			continue
+		}
 		errs = append(errs, yamlfile.Locate(name, data, err, ErrInvalid))
 	}
 	pkg.Source = data
-	return &pkg, errs
+	return &pkg, capErrors(name, errs)
+}
+
+// MaxErrors is how many of a definition's problems are reported.
+const MaxErrors = 50
+
+// capErrors keeps the first MaxErrors problems and says how many more.
+func capErrors(name string, errs []error) []error {
+	if len(errs) <= MaxErrors {
+		return errs
+	}
+	return append(errs[:MaxErrors:MaxErrors], fmt.Errorf("%s: %w: and %d more problems", name, ErrInvalid, len(errs)-MaxErrors))
 }
 
 // Position is where field (a YAML path such as

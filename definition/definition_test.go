@@ -249,3 +249,32 @@ func TestSchema(t *testing.T) {
 		t.Errorf("components[] requires %s", req)
 	}
 }
+
+// What the walker cannot see, the strict decoder still refuses: a
+// misspelled field behind an anchor, a merge key or an explicit key.
+func TestMisspelledFieldsBehindAnchors(t *testing.T) {
+	for name, images := range map[string]string{
+		"anchored verify": "      - ref: r.example.com/a:1\n        verify: &pub {certificateIdentity: a, certificateOidcIssuer: b, githubWorkflowRepositry: org/repo}\n      - ref: r.example.com/b:1\n        verify: *pub\n",
+		"anchored item":   "      - &i\n        ref: r.example.com/a:1\n        verfy: {key: k.pub}\n",
+		"merge key":       "      - <<: {verfy: {key: k.pub}}\n        ref: r.example.com/a:1\n",
+		"explicit key":    "      - ref: r.example.com/a:1\n        ? verfy\n        : {key: k.pub}\n",
+	} {
+		def := "apiVersion: airlock.dev/v1alpha1\nkind: Package\nmetadata:\n  name: a\n  version: '1'\ncomponents:\n  - name: app\n    images:\n" + images
+		if _, err := definition.Parse("airlock.yaml", []byte(def)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// Many problems are reported up to a bound, quickly.
+func TestManyErrorsAreBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("apiVersion: airlock.dev/v1alpha1\nkind: Package\nmetadata:\n  name: a\n  version: '1'\ncomponents:\n")
+	for i := 0; i < 5000; i++ {
+		b.WriteString("  - name: BAD\n")
+	}
+	_, err := definition.Parse("airlock.yaml", []byte(b.String()))
+	if err == nil || strings.Count(err.Error(), "\n") > definition.MaxErrors+1 || !strings.Contains(err.Error(), "more problems") {
+		t.Fatalf("%d lines", strings.Count(fmt.Sprint(err), "\n"))
+	}
+}

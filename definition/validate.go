@@ -54,8 +54,18 @@ func (p *Package) validate() []error {
 		add(p.ImagePolicy.validate("$.imagePolicy"))
 	}
 	seen := map[string]bool{}
+	targets := map[string]string{}
 	for i, c := range p.Components {
 		at := fmt.Sprintf("$.components[%d]", i)
+		for j, f := range c.Files {
+			field := fmt.Sprintf("%s.files[%d].target", at, j)
+			if prev, dup := targets[path.Clean(f.Target)]; f.Target != "" && dup {
+				add(yamlfile.Field(field, "target %q is already the target of %s", f.Target, yamlfile.FieldName(prev)))
+			}
+			if f.Target != "" {
+				targets[path.Clean(f.Target)] = field
+			}
+		}
 		if !namePattern.MatchString(c.Name) {
 			add(yamlfile.Field(at+".name", "expected lower-case letters, digits, '.', '_' or '-', found %q", c.Name))
 		}

@@ -235,3 +235,25 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 		})
 	}
 }
+
+// extract and mirror print one JSON document, failures included, and
+// say in text why they failed.
+func TestOneOutcomePerCommand(t *testing.T) {
+	dir := signedPackage(t)
+	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "other")
+	dest := airlocktest.NewRegistry(t)
+	for _, args := range [][]string{
+		{"extract", "hello.tar", "-o", "out", "--key", "other.pub", "--insecure-ignore-tlog"},
+		{"mirror", "hello.tar", "oci://" + dest + "/m", "--key", "other.pub", "--insecure-ignore-tlog"},
+	} {
+		r := airlock(t, dir, 3, append(args, "--format", "json")...)
+		var v map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || r.stderr != "" {
+			t.Errorf("%s: expected one JSON document and nothing on stderr: %v\n%s\n%s", args[0], err, r.stdout, r.stderr)
+		}
+		r = airlock(t, dir, 3, args...)
+		if !strings.Contains(r.stdout, "NOT VERIFIED: KEY_MISMATCH") {
+			t.Errorf("%s: the report does not say why:\n%s", args[0], r.stdout)
+		}
+	}
+}

@@ -124,6 +124,9 @@ func (p Policy) Validate() error {
 			return fmt.Errorf("policy: signer %d (%s): %w", i+1, s.Name, err)
 		}
 	}
+	if err := distinct(p.Signers); err != nil {
+		return fmt.Errorf("policy: %w", err)
+	}
 	for _, a := range p.Attestations {
 		if a.PredicateType == "" {
 			return errors.New("policy: an attestation rule needs a predicateType")
@@ -132,6 +135,9 @@ func (p Policy) Validate() error {
 			if err := s.validate(); err != nil {
 				return fmt.Errorf("policy: attestation %s: signer %d (%s): %w", a.PredicateType, i+1, s.Name, err)
 			}
+		}
+		if err := distinct(a.Signers); err != nil {
+			return fmt.Errorf("policy: attestation %s: %w", a.PredicateType, err)
 		}
 		if n := len(a.Accepted(p)); a.Threshold < 0 || a.Required(p) > n {
 			return fmt.Errorf("policy: attestation %s: threshold %d: expected 1 to %d (the number of its signers); give the attestation its own threshold", a.PredicateType, a.Required(p), n)
@@ -231,4 +237,29 @@ func keySum(pub crypto.PublicKey) ([]byte, error) {
 	}
 	sum := sha256.Sum256(der)
 	return sum[:], nil
+}
+
+// distinct refuses a key or an identity listed twice: thresholds count
+// distinct signers, and one signer listed twice (say, with different
+// insecure choices) would count twice.
+func distinct(signers []Signer) error {
+	seen := map[string]int{}
+	for i, s := range signers {
+		id := "identity " + s.Name
+		if s.Identity != nil {
+			id = "identity " + s.Identity.String()
+		}
+		if s.PublicKey != nil {
+			k, err := KeyID(s.PublicKey)
+			if err != nil {
+				return err
+			}
+			id = "key " + k
+		}
+		if j, dup := seen[id]; dup {
+			return fmt.Errorf("signers %d and %d are the same %s: list each signer once", j+1, i+1, id)
+		}
+		seen[id] = i
+	}
+	return nil
 }

@@ -56,8 +56,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if cmd != nil && wantsJSON(cmd) {
 			printJSON(stdout, failureResult(cmd, err))
 		}
-		for _, line := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(stderr, "airlock: %s\n", say(line))
+		for _, msg := range messages(err) {
+			fmt.Fprintf(stderr, "airlock: %s\n", say(msg))
 		}
 		if errors.Is(err, errUsage) && cmd != nil {
 			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
@@ -130,6 +130,20 @@ func usageArgs(cmd *cobra.Command) {
 		}
 		return fmt.Errorf("%w: unknown command %q for %q%s", errUsage, args[0], c.CommandPath(), hint)
 	}
+}
+
+// messages are err's messages, one per error when airlock joined several
+// (a definition's problems), each whole: a newline inside one, which could
+// come from a registry, is escaped, never a line of its own.
+func messages(err error) []string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []string
+		for _, e := range j.Unwrap() {
+			out = append(out, e.Error())
+		}
+		return out
+	}
+	return []string{err.Error()}
 }
 
 // errUsage marks a usage error, reported with exit code 2.

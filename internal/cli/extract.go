@@ -70,10 +70,7 @@ func (e *extractCmd) run(cmd *cobra.Command, target string) error {
 	res, err := airlock.Extract(cmd.Context(), target, e.output, opts)
 	bars.wait()
 	if e.format.value == "json" && res != nil && res.Verification != nil {
-		if jerr := printJSON(cmd.OutOrStdout(), res); jerr != nil {
-			return jerr
-		}
-		return err
+		return printOutcome(cmd, res, res.Verification, err)
 	}
 	if res != nil && res.Verification != nil && len(res.Verification.Checks) > 0 {
 		if rerr := report(cmd, e.format, e.insecure.scope(), res.Verification, err); rerr != nil {

@@ -64,11 +64,8 @@ func (m *mirrorCmd) run(cmd *cobra.Command, target, dest string) error {
 	opts.Progress = bars.progress()
 	res, err := airlock.Mirror(cmd.Context(), target, dest, opts)
 	bars.wait()
-	if m.format.value == "json" && res != nil {
-		if jerr := printJSON(cmd.OutOrStdout(), res); jerr != nil {
-			return jerr
-		}
-		return err
+	if m.format.value == "json" && res != nil && res.Verification != nil {
+		return printOutcome(cmd, res, res.Verification, err)
 	}
 	if res != nil && res.Verification != nil {
 		if rerr := report(cmd, m.format, m.insecure.scope(), res.Verification, err); rerr != nil {

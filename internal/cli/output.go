@@ -109,13 +109,13 @@ func report(cmd *cobra.Command, format formatFlag, sc scope, res *verify.Result,
 	if err != nil && !failed && format.value != "json" {
 		return err
 	}
+	if res == nil {
+		res = failureResult(cmd, err)
+	}
+	if err != nil {
+		describe(cmd, res, err)
+	}
 	if format.value == "json" {
-		if err != nil && res != nil && res.Failure == nil {
-			res.Verified, res.Failure = false, failureResult(cmd, err).Failure
-		}
-		if res == nil {
-			res = failureResult(cmd, err)
-		}
 		if jerr := printJSON(cmd.OutOrStdout(), res); jerr != nil {
 			return jerr
 		}
@@ -126,6 +126,30 @@ func report(cmd *cobra.Command, format formatFlag, sc scope, res *verify.Result,
 		return &reportedError{err}
 	}
 	return nil
+}
+
+// printOutcome prints, as JSON, a verb's outcome holding its verification
+// result: the failure, if any, recorded in that result, so the one
+// document says it (the error is then not printed again).
+func printOutcome(cmd *cobra.Command, outcome any, res *verify.Result, err error) error {
+	if err != nil {
+		describe(cmd, res, err)
+	}
+	if jerr := printJSON(cmd.OutOrStdout(), outcome); jerr != nil {
+		return jerr
+	}
+	if err != nil {
+		return &reportedError{err}
+	}
+	return nil
+}
+
+// describe records err in res when res does not already say why it
+// failed (a failure after verification, such as writing targets).
+func describe(cmd *cobra.Command, res *verify.Result, err error) {
+	if res.Failure == nil {
+		res.Verified, res.Failure = false, failureResult(cmd, err).Failure
+	}
 }
 
 var marks = map[string]string{verify.StatusPassed: "ok", verify.StatusFailed: "FAILED", verify.StatusSkipped: "skipped"}
@@ -155,9 +179,22 @@ func printResult(w io.Writer, res *verify.Result, sc scope) {
 		fmt.Fprintf(w, "VERIFIED: %s %s (%s)\n", clean(res.Package.Name), clean(res.Package.Version), clean(res.Package.Digest))
 	case res.Verified && sc == attestationsOnly:
 		fmt.Fprintf(w, "VERIFIED SIGNATURES AND ATTESTATIONS (content not read): %s %s (%s)\n", clean(res.Package.Name), clean(res.Package.Version), clean(res.Package.Digest))
+	case res.Failure != nil && !described(res):
+		fmt.Fprintf(w, "NOT VERIFIED: %s: %s\n", res.Failure.Reason, say(res.Failure.Message))
 	case res.Failure != nil:
 		fmt.Fprintf(w, "NOT VERIFIED: %s\n", res.Failure.Reason)
 	case sc == insecurely:
 		fmt.Fprintf(w, "NOT VERIFIED (--insecure): %s %s (%s): digests checked, signatures not\n", clean(res.Package.Name), clean(res.Package.Version), clean(res.Package.Digest))
 	}
+}
+
+// described says whether a failed check of the result already shows its
+// failure's message.
+func described(res *verify.Result) bool {
+	for _, c := range res.Checks {
+		if c.Status == verify.StatusFailed && strings.Contains(c.Detail, res.Failure.Message) {
+			return true
+		}
+	}
+	return false
 }
