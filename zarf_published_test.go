@@ -197,6 +197,9 @@ func TestZarfMirror(t *testing.T) {
 	key, p := newKey(t, "team.pub")
 	files := airlocktest.NewZarfFiles(t, "demo")
 	img := files.AddImage("ghcr.io/team/app:1.2")
+	// A signature a Zarf user carried, listed among the images by its cosign tag.
+	sigTag := "sha256-" + img.Encoded() + ".sig"
+	sig := files.AddImage("ghcr.io/team/app:" + sigTag)
 	files.Seal("demo")
 	signed := signedZarfFiles(t, files, key)
 	src := airlocktest.NewRegistry(t)
@@ -205,11 +208,14 @@ func TestZarfMirror(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dest := airlocktest.NewRegistry(t)
 			res, err := airlock.Mirror(ctx, target, "oci://"+dest+"/inside", airlock.MirrorOptions{VerifyOptions: airlock.VerifyOptions{Policy: p}})
-			if err != nil || len(res.Images) != 1 || res.Images[0].Destination != dest+"/inside/team/app:1.2" || !res.Verification.Verified {
+			if err != nil || len(res.Images) != 2 || res.Images[0].Destination != dest+"/inside/team/app:1.2" || !res.Verification.Verified {
 				t.Fatalf("%v %+v", err, res)
 			}
 			if got := airlocktest.Resolve(t, dest, "inside/team/app", "1.2"); got.Digest != img {
 				t.Fatalf("mirrored as %s, expected %s", got.Digest, img)
+			}
+			if got := airlocktest.Resolve(t, dest, "inside/team/app", sigTag); got.Digest != sig {
+				t.Fatalf("the carried signature tag names %s, expected %s", got.Digest, sig)
 			}
 		})
 	}
