@@ -12,7 +12,7 @@ cd "$repo"
 go mod download
 tools=$("$repo/scripts/tools.sh")
 export AIRLOCK_COSIGN="$tools/cosign" AIRLOCK_ORAS="$tools/oras" AIRLOCK_SKOPEO="$tools/skopeo" AIRLOCK_DISTRIBUTION="$tools/distribution"
-export AIRLOCK_CRANE="$tools/crane" AIRLOCK_HELM="$tools/helm" AIRLOCK_POLICY_TESTER="$tools/policy-tester" AIRLOCK_ZARF="$tools/zarf"
+export AIRLOCK_CRANE="$tools/crane" AIRLOCK_HELM="$tools/helm" AIRLOCK_POLICY_TESTER="$tools/policy-tester" AIRLOCK_ZARF="$tools/zarf" AIRLOCK_KUBE_APISERVER="$tools/kube-apiserver" AIRLOCK_ETCD="$tools/etcd"
 export AIRLOCK_FULCIO="$tools/fulcio" AIRLOCK_TESSERACT="$tools/tesseract" AIRLOCK_TIMESTAMP_SERVER="$tools/timestamp-server" AIRLOCK_REKOR_SERVER="$tools/rekor-server"
 export AIRLOCK_E2E_REQUIRE=1
 

@@ -9,6 +9,7 @@
 set -euo pipefail
 export GOTOOLCHAIN=local
 tools=${AIRLOCK_TOOLS:-$HOME/.cache/airlock/bin}
+repo=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$tools"
 
 COSIGN_VERSION=v3.1.3
@@ -69,6 +70,23 @@ install_in_module() { # NAME MODULE VERSION ./CMD: build a command inside its ow
 }
 install_in_module policy-tester github.com/sigstore/policy-controller "$POLICY_CONTROLLER_VERSION" ./cmd/tester
 install_in_module zarf github.com/zarf-dev/zarf "$ZARF_VERSION" .
+
+# A real Kubernetes API server and its etcd (k8s.io/kubernetes v1.34.4, etcd
+# v3.6.5: the pins are the go.mod files under scripts/kube), for the deploy
+# tests. Neither can be go installed (replace directives), so each is built
+# from a tiny module of our own, kept out of airlock's go.mod.
+install_local_module() { # NAME DIR: build the module in DIR as NAME
+  local name=$1 dir=$2 stamp="$tools/.$1.version" version
+  version=$(cat "$dir/go.mod" "$dir/go.sum" "$dir/main.go" | sha256sum | cut -c1-16)
+  if [ -x "$tools/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then
+    return
+  fi
+  echo "tools: building $name (takes a few minutes the first time)" >&2
+  (cd "$dir" && go build -o "$tools/$name" .)
+  echo "$version" > "$stamp"
+}
+install_local_module kube-apiserver "$repo/scripts/kube/apiserver"
+install_local_module etcd "$repo/scripts/kube/etcd"
 
 apt_updated=
 apt_install() { # PACKAGE [VERSION]: the pinned version, or the candidate if Debian no longer has it
