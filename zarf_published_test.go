@@ -7,9 +7,13 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/airlock-dev/airlock"
 	"github.com/airlock-dev/airlock/airlocktest"
@@ -258,5 +262,39 @@ func TestZarfVerifyRequiresAttestations(t *testing.T) {
 	}
 	if _, err := airlock.Verify(ctx, pkg, airlock.VerifyOptions{Policy: p, RequireImageSignatures: true}); err == nil {
 		t.Fatal("image signatures required of a Zarf package: verified")
+	}
+}
+
+// names records the names progress was given.
+type names struct {
+	mu   sync.Mutex
+	seen map[string]int64
+}
+
+func (n *names) Started(d ocispec.Descriptor) {}
+func (n *names) Moved(d ocispec.Descriptor, m int) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.seen[d.Annotations[ocispec.AnnotationTitle]] += int64(m)
+}
+func (n *names) Finished(ocispec.Descriptor) {}
+
+// Verifying a Zarf package reports progress: a tarball by its name, a
+// published package's layers by their paths.
+func TestZarfVerifyProgress(t *testing.T) {
+	ctx := context.Background()
+	key, p := newKey(t, "team.pub")
+	signed := signedZarfFiles(t, airlocktest.NewZarfFiles(t, "demo"), key)
+	pkg := signed.Write(t, t.TempDir(), false)
+	reg := airlocktest.NewRegistry(t)
+	signed.Publish(t, reg, "zarf/demo", "1.0.0", "amd64")
+	for target, want := range map[string]string{pkg: filepath.Base(pkg), "oci://" + reg + "/zarf/demo:1.0.0": "components/app.tar"} {
+		n := &names{seen: map[string]int64{}}
+		if _, err := airlock.Verify(ctx, target, airlock.VerifyOptions{Policy: p, Progress: n}); err != nil {
+			t.Fatal(err)
+		}
+		if n.seen[want] == 0 {
+			t.Errorf("%s: no progress for %s: %v", target, want, n.seen)
+		}
 	}
 }

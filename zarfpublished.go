@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/airlock-dev/airlock/internal/graph"
+	"github.com/airlock-dev/airlock/internal/progress"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/spec"
 	"github.com/airlock-dev/airlock/verify"
@@ -202,7 +203,7 @@ func (zp *zarfPublished) read(ctx context.Context) (*zarfContent, error) {
 
 // hashLayers downloads every layer and checks it against its digest,
 // concurrency at a time, storing nothing.
-func (zp *zarfPublished) hashLayers(ctx context.Context, concurrency int) error {
+func (zp *zarfPublished) hashLayers(ctx context.Context, concurrency int, p Progress) error {
 	if concurrency <= 0 {
 		concurrency = runtime.GOMAXPROCS(0)
 	}
@@ -213,6 +214,11 @@ func (zp *zarfPublished) hashLayers(ctx context.Context, concurrency int) error 
 			rc, err := zp.b.Fetch(gctx, d)
 			if err != nil {
 				return fmt.Errorf("%s: %w", title, err)
+			}
+			if p != nil {
+				named := d
+				named.Annotations = map[string]string{ocispec.AnnotationTitle: title}
+				rc = progress.Reader(rc, named, p)
 			}
 			defer rc.Close()
 			if _, err := io.Copy(io.Discard, rc); err != nil {
@@ -246,7 +252,7 @@ func verifyZarfPublished(ctx context.Context, zp *zarfPublished, opts VerifyOpti
 	if opts.HashAsRead {
 		return z, res, nil // the caller checks what it reads, and says so
 	}
-	if err := zp.hashLayers(ctx, opts.Concurrency); err != nil {
+	if err := zp.hashLayers(ctx, opts.Concurrency, opts.Progress); err != nil {
 		return nil, res, finish(res, err, "layers")
 	}
 	res.AddCheck("layers", verify.StatusPassed, fmt.Sprintf("%d layers downloaded, each hashing to its digest", len(zp.layers)))

@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/verify"
@@ -222,6 +224,12 @@ func verifyZarfTarball(ctx context.Context, path string, opts VerifyOptions) (*z
 	t, err := zarf.OpenTarball(path)
 	if err != nil {
 		return nil, res, nil, finish(res, classifyZarf(err), "layout")
+	}
+	if opts.Progress != nil {
+		desc := ocispec.Descriptor{Digest: digest.FromString(path), Size: t.Size(), Annotations: map[string]string{ocispec.AnnotationTitle: filepath.Base(path)}}
+		opts.Progress.Started(desc)
+		defer opts.Progress.Finished(desc)
+		t.Read = func(n int) { opts.Progress.Moved(desc, n) }
 	}
 	z, err := readZarfTarball(ctx, t)
 	if err != nil {

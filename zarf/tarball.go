@@ -41,7 +41,10 @@ type Tarball struct {
 	Parts []string
 	// Compressed says the tar is zstd-compressed.
 	Compressed bool
-	split      *splitInfo
+	// Read, if set, is told of every n bytes of the tarball read (for
+	// progress).
+	Read  func(n int)
+	split *splitInfo
 }
 
 // splitInfo is a split package's .part000.
@@ -198,11 +201,39 @@ func (t *Tarball) open() (io.Reader, hash.Hash, func(), error) {
 		files, readers = append(files, f), append(readers, f)
 	}
 	r := io.MultiReader(readers...)
+	if t.Read != nil {
+		r = counting{r: r, read: t.Read}
+	}
 	if t.split == nil {
 		return r, nil, closeAll, nil
 	}
 	h := sha256.New()
 	return io.TeeReader(r, h), h, closeAll, nil
+}
+
+// counting tells read of every read.
+type counting struct {
+	r    io.Reader
+	read func(int)
+}
+
+func (c counting) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.read(n)
+	}
+	return n, err
+}
+
+// Size is the tarball's size in bytes, its parts' together.
+func (t *Tarball) Size() int64 {
+	var size int64
+	for _, p := range t.Parts {
+		if info, err := os.Stat(p); err == nil {
+			size += info.Size()
+		}
+	}
+	return size
 }
 
 // checkSplit checks a split package's parts against its .part000, once
