@@ -66,11 +66,12 @@ func StartSigstore(t testing.TB, bin SigstoreBinaries) *Sigstore {
 	writeFile(t, cfg, fmt.Sprintf(`{"OIDCIssuers":{%q:{"IssuerURL":%q,"ClientID":"sigstore","Type":"email"},%q:{"IssuerURL":%q,"ClientID":"sigstore","Type":"github-workflow"}}}`,
 		s.Issuer.URL, s.Issuer.URL, s.GitHub.URL, s.GitHub.URL))
 	s.FulcioURL = fmt.Sprintf("http://127.0.0.1:%d", fulcioPort)
-	start(t, dir, "fulcio", bin.Fulcio, "serve", "--host=127.0.0.1", fmt.Sprintf("--port=%d", fulcioPort),
+	// Fulcio v1.8.8 sometimes panics as it starts (its gRPC metrics register
+	// twice, racing): a crash before it answers is retried.
+	fulcioChain := startAnswering(t, dir, "fulcio", s.FulcioURL+"/api/v1/rootCert", bin.Fulcio, "serve", "--host=127.0.0.1", fmt.Sprintf("--port=%d", fulcioPort),
 		"--grpc-host=127.0.0.1", fmt.Sprintf("--grpc-port=%d", grpcPort), fmt.Sprintf("--metrics-port=%d", metricsPort),
 		"--ca=ephemeralca", "--config-path="+cfg, "--ct-log-url="+s.CTURL, "--ct-log-origin="+origin,
 		"--ct-log-public-key-path="+ctKey.pubPath)
-	fulcioChain := waitGet(t, s.FulcioURL+"/api/v1/rootCert")
 	s.FulcioChain, s.CTKey = filepath.Join(dir, "fulcio-root.pem"), ctKey.pubPath
 	writeFile(t, s.FulcioChain, string(fulcioChain))
 	start(t, dir, "ctlog", bin.CTLog, "--private_key="+ctKey.privPath, "--origin="+origin, "--storage_dir="+filepath.Join(dir, "ct"),
@@ -202,8 +203,9 @@ func freePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// start runs a server for the test's lifetime, its output in dir/NAME.log.
-func start(t testing.TB, dir, name, bin string, args ...string) {
+// start runs a server for the test's lifetime, its output in dir/NAME.log,
+// and returns a channel closed when it exits.
+func start(t testing.TB, dir, name, bin string, args ...string) <-chan struct{} {
 	t.Helper()
 	logFile, err := os.Create(filepath.Join(dir, name+".log"))
 	if err != nil {
@@ -215,15 +217,63 @@ func start(t testing.TB, dir, name, bin string, args ...string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
-		cmd.Wait()
+		<-exited
 		logFile.Close()
 		if t.Failed() {
 			data, _ := os.ReadFile(logFile.Name())
 			t.Logf("%s log:\n%s", name, tail(string(data), 3000))
 		}
 	})
+	return exited
+}
+
+// startAnswering starts a server as start does and waits until url
+// answers 200, starting it again (three times at most) when it exits
+// before; it returns the answer.
+func startAnswering(t testing.TB, dir, name, url, bin string, args ...string) []byte {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		exited := start(t, dir, fmt.Sprintf("%s-%d", name, attempt), bin, args...)
+		if body, ok := poll(url, exited); ok {
+			return body
+		}
+		select {
+		case <-exited:
+			if attempt < 3 {
+				continue
+			}
+			t.Fatalf("%s exited %d times before answering", name, attempt)
+		default:
+			t.Fatalf("%s did not answer", url)
+		}
+		return nil
+	}
+}
+
+// poll polls url until it answers 200 (true), 30 s pass or exited closes.
+func poll(url string, exited <-chan struct{}) ([]byte, bool) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		select {
+		case <-exited:
+			return nil, false
+		default:
+		}
+		if resp, err := http.Get(url); err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return body, true
+			}
+		}
+	}
+	return nil, false
 }
 
 func tail(s string, n int) string {
