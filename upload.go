@@ -94,6 +94,16 @@ func (u *upload) add(ctx context.Context, src content.Fetcher, desc ocispec.Desc
 	return nil
 }
 
+// pushGraph uploads desc and everything it names, read through src, to
+// repo, as transfer does.
+func pushGraph(ctx context.Context, repo *remote.Repository, src content.Fetcher, desc ocispec.Descriptor, opts TransferOptions) error {
+	u := newUpload(repo)
+	if err := u.add(ctx, src, desc); err != nil {
+		return err
+	}
+	return classify(transfer(ctx, src, []*upload{u}, opts))
+}
+
 // transfer uploads to every repository in three phases, so that a failure
 // leaves nothing anyone can name: every blob first (several at once,
 // skipping those the registry has, each checked against its digest as src

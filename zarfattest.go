@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/airlock-dev/airlock/archive"
 	"github.com/airlock-dev/airlock/attest"
+	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/sign"
 	"github.com/airlock-dev/airlock/spec"
@@ -112,11 +112,7 @@ func (zt *zarfTarget) attest(ctx context.Context, statement []byte, predicateTyp
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
-	u := newUpload(zt.published.b.repository())
-	if err := u.add(ctx, s.extra, d); err != nil {
-		return ocispec.Descriptor{}, err
-	}
-	return d, classify(transfer(ctx, s.extra, []*upload{u}, TransferOptions{Registry: opts.Registry}))
+	return d, pushGraph(ctx, zt.published.b.repository(), s.extra, d, TransferOptions{Registry: opts.Registry})
 }
 
 // ZarfAttestationPath is where an attestation of the Zarf tarball at pkg
@@ -185,11 +181,7 @@ func readRegular(path string, limit int64) ([]byte, error) {
 	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("expected a regular file: %v", err)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err == nil && int64(len(data)) > limit {
-		err = fmt.Errorf("more than the %d bytes allowed", limit)
-	}
-	return data, err
+	return limited.ReadAll(f, limit)
 }
 
 // attestations lists the attestations of the package: the bundles beside

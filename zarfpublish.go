@@ -154,14 +154,8 @@ func putJSON(src overlay, mediaType string, v any) (ocispec.Descriptor, error) {
 // digest and nothing else (registries offer no compare-and-swap of a tag:
 // the window between the last look and the move is as short as it can be).
 func (zp *zarfPublished) publish(ctx context.Context, src overlay, root, sigRef ocispec.Descriptor, opts SignOptions) error {
-	push := func(d ocispec.Descriptor) error {
-		u := newUpload(zp.b.repository())
-		if err := u.add(ctx, src, d); err != nil {
-			return err
-		}
-		return classify(transfer(ctx, src, []*upload{u}, TransferOptions{Registry: opts.Registry}))
-	}
-	if err := push(root); err != nil {
+	t := TransferOptions{Registry: opts.Registry}
+	if err := pushGraph(ctx, zp.b.repository(), src, root, t); err != nil {
 		return err
 	}
 	if zp.tag != "" {
@@ -173,7 +167,7 @@ func (zp *zarfPublished) publish(ctx context.Context, src overlay, root, sigRef 
 			return verify.Fail(verify.ReasonTagMoved, "expected the tag %s to still name %s, found %s: the signed package is pushed as %s, the tag left alone", zp.tag, zp.root.Digest, now.Digest, root.Digest)
 		}
 	}
-	if err := push(sigRef); err != nil {
+	if err := pushGraph(ctx, zp.b.repository(), src, sigRef, t); err != nil {
 		return err
 	}
 	if zp.tag == "" {

@@ -16,6 +16,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/registry"
 	"github.com/airlock-dev/airlock/verify"
 	"github.com/airlock-dev/airlock/zarf"
@@ -73,14 +74,11 @@ func readZarfTarball(ctx context.Context, t *zarf.Tarball) (*zarfContent, error)
 
 // readKept reads a file the checks need, up to its bound.
 func readKept(name string, r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
+	data, err := limited.ReadAll(r, limit)
+	if errors.Is(err, limited.ErrTooLarge) {
 		return nil, verify.Fail(verify.ReasonMalformedPackage, "%s is more than the %d bytes allowed", name, limit)
 	}
-	return data, nil
+	return data, err
 }
 
 // parse reads the definition.

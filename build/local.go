@@ -25,6 +25,7 @@ import (
 	orasregistry "oras.land/oras-go/v2/registry"
 
 	"github.com/airlock-dev/airlock/definition"
+	"github.com/airlock-dev/airlock/internal/limited"
 	"github.com/airlock-dev/airlock/spec"
 )
 
@@ -243,13 +244,13 @@ func tarFile(file, name string) ([]byte, error) {
 	var data []byte
 	err := withEntry(file, name, func(r io.Reader) error {
 		var err error
-		data, err = io.ReadAll(io.LimitReader(r, maxLocalJSON+1))
-		if err == nil && len(data) > maxLocalJSON {
-			err = fmt.Errorf("%s is more than %d bytes", name, maxLocalJSON)
-		}
+		data, err = limited.ReadAll(r, maxLocalJSON)
 		return err
 	})
-	return data, err
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return data, nil
 }
 
 // withEntry calls use with the content of the regular tar entry name.
@@ -301,9 +302,9 @@ func readAll(fsys fs.FS, name string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxLocalJSON+1))
-	if err == nil && len(data) > maxLocalJSON {
-		err = fmt.Errorf("%s is more than %d bytes", name, maxLocalJSON)
+	data, err := limited.ReadAll(f, maxLocalJSON)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return data, err
+	return data, nil
 }

@@ -170,7 +170,7 @@ func TestZarfPublishedOnBothKindsOfRegistry(t *testing.T) {
 			ref := host + "/zarf/demo@" + manifest[1]
 			run := func(args ...string) {
 				t.Helper()
-				if r := runIn(t, dir, cosignBin, args...); r.code != 0 {
+				if r := run(t, dir, nil, cosignBin, args...); r.code != 0 {
 					t.Fatalf("cosign %s: %s", strings.Join(args, " "), r.stderr)
 				}
 			}
@@ -199,16 +199,10 @@ func TestZarfPublishedOnBothKindsOfRegistry(t *testing.T) {
 	}
 }
 
-// runIn runs a peer binary in dir.
-func runIn(t *testing.T, dir, bin string, args ...string) result {
-	t.Helper()
-	return run(t, dir, nil, bin, args...)
-}
-
 // digestOf is what ref resolves to, as crane says.
 func digestOf(t *testing.T, dir, ref string) string {
 	t.Helper()
-	r := runIn(t, dir, tool(t, "crane"), "digest", "--insecure", ref)
+	r := run(t, dir, nil, tool(t, "crane"), "digest", "--insecure", ref)
 	if r.code != 0 {
 		t.Fatalf("crane digest %s: %s", ref, r.stderr)
 	}
