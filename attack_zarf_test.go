@@ -4,11 +4,21 @@
 package airlock_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/opencontainers/go-digest"
+	specs "github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/airlock-dev/airlock"
 	"github.com/airlock-dev/airlock/airlocktest"
@@ -96,5 +106,86 @@ func TestZarfTruncatedIsMalformed(t *testing.T) {
 	os.WriteFile(pkg, data[:len(data)-3000], 0o644)
 	if _, err := airlock.Verify(context.Background(), pkg, airlock.VerifyOptions{Policy: p}); !isReason(err, verify.ReasonMalformedPackage) {
 		t.Fatalf("expected MALFORMED_PACKAGE, got %v", err)
+	}
+}
+
+// pushJSON pushes v as JSON to host/repo and returns its descriptor.
+func pushJSON(t *testing.T, repo *remote.Repository, mediaType string, v any) ocispec.Descriptor {
+	t.Helper()
+	data, _ := json.Marshal(v)
+	d := ocispec.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(data), Size: int64(len(data))}
+	if err := repo.Push(context.Background(), d, bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// A published index a Zarf reader could read two ways is refused: two
+// packages for one architecture, a manifest whose config is not Zarf's
+// under Zarf's platforms, a layer of another media type.
+func TestZarfPublishedShapes(t *testing.T) {
+	ctx := context.Background()
+	key, p := newKey(t, "team.pub")
+	reg := airlocktest.NewRegistry(t)
+	_, man := signedZarfFiles(t, airlocktest.NewZarfFiles(t, "demo"), key).Publish(t, reg, "zarf/demo", "1.0.0", "amd64")
+	repo, _ := remote.NewRepository(reg + "/zarf/demo")
+	repo.PlainHTTP = true
+	var m ocispec.Manifest
+	rc, _ := repo.Fetch(ctx, man)
+	json.NewDecoder(rc).Decode(&m)
+	rc.Close()
+	index := func(entries ...ocispec.Descriptor) ocispec.Descriptor {
+		return pushJSON(t, repo, ocispec.MediaTypeImageIndex, ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageIndex, Manifests: entries})
+	}
+	amd64 := func(d ocispec.Descriptor) ocispec.Descriptor {
+		d.Platform = &ocispec.Platform{OS: "multi", Architecture: "amd64"}
+		return d
+	}
+	notZarf := m
+	notZarf.Config.MediaType = ocispec.MediaTypeImageConfig
+	otherLayer := m
+	otherLayer.Layers = append([]ocispec.Descriptor{}, m.Layers...)
+	otherLayer.Layers[0].MediaType = ocispec.MediaTypeImageLayer
+	for name, root := range map[string]ocispec.Descriptor{
+		"two amd64 packages":     index(amd64(man), amd64(man)),
+		"config not Zarf's":      index(amd64(pushJSON(t, repo, ocispec.MediaTypeImageManifest, notZarf))),
+		"a layer not Zarf's":     index(amd64(pushJSON(t, repo, ocispec.MediaTypeImageManifest, otherLayer))),
+		"manifest, other layers": pushJSON(t, repo, ocispec.MediaTypeImageManifest, otherLayer),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := airlock.Verify(ctx, "oci://"+reg+"/zarf/demo@"+root.Digest.String(), airlock.VerifyOptions{Policy: p})
+			if !isReason(err, verify.ReasonMalformedPackage) {
+				t.Fatalf("expected MALFORMED_PACKAGE, got %v", err)
+			}
+		})
+	}
+}
+
+// A registry package's root is read once, though the target is looked at
+// as a Zarf package first.
+func TestRootManifestReadOnce(t *testing.T) {
+	ctx := context.Background()
+	key, p := newKey(t, "team.pub")
+	pkg := filepath.Join(t.TempDir(), "hello.tar")
+	if _, err := airlock.Create(ctx, airlocktest.WritePackage(t), pkg, airlock.CreateOptions{Key: key}); err != nil {
+		t.Fatal(err)
+	}
+	reg := airlocktest.NewRegistry(t)
+	pushed, err := airlock.Push(ctx, pkg, "oci://"+reg+"/apps/hello:1.0.0", airlock.PushOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gets atomic.Int32
+	proxy := airlocktest.NewFaultProxy(t, reg, func(w http.ResponseWriter, r *http.Request, up *http.Response) bool {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/manifests/"+pushed.Root.Digest.String()) {
+			gets.Add(1)
+		}
+		return false
+	})
+	if _, err := airlock.Verify(ctx, "oci://"+proxy+"/apps/hello:1.0.0", airlock.VerifyOptions{Policy: p}); err != nil {
+		t.Fatal(err)
+	}
+	if n := gets.Load(); n != 1 {
+		t.Fatalf("the root manifest was fetched %d times", n)
 	}
 }

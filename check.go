@@ -161,7 +161,9 @@ func (p *Package) CheckDigestsOnly(ctx context.Context, opts CheckOptions) (*Han
 }
 
 func (p *Package) newHandle(verified bool) *Handle {
-	return &Handle{pkg: p, res: newResult(p.target), g: graph.New(p.src), byImage: map[digest.Digest][]*referrer{}, verified: verified}
+	g := graph.New(p.src)
+	g.Seed(p.root, p.rootData) // read, and checked, once
+	return &Handle{pkg: p, res: newResult(p.target), g: g, byImage: map[digest.Digest][]*referrer{}, verified: verified}
 }
 
 // carry adds a referrer of subject to what the handle writes and pushes.

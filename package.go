@@ -43,7 +43,9 @@ type Package struct {
 	target string
 	root   ocispec.Descriptor
 	index  ocispec.Index
-	src    backend
+	// rootData is the root as read, checked against its digest.
+	rootData []byte
+	src      backend
 	// tag is the tag an oci:// reference named ("" for a digest or an archive).
 	tag string
 	// refs reads the package's signatures and attestations, each once.
@@ -128,10 +130,11 @@ func (p *Package) readRoot(ctx context.Context) error {
 	if p.root.MediaType != ocispec.MediaTypeImageIndex {
 		return verify.Fail(verify.ReasonMalformedPackage, "package root %s: expected an %s, found %s", p.root.Digest, ocispec.MediaTypeImageIndex, p.root.MediaType)
 	}
-	data, err := graph.ReadBounded(ctx, p.src, p.root, spec.MaxManifestSize)
+	data, err := readRoot(ctx, p.src, p.root)
 	if err != nil {
 		return err
 	}
+	p.rootData = data
 	if err := json.Unmarshal(data, &p.index); err != nil {
 		return verify.Fail(verify.ReasonMalformedPackage, "package root %s: %v", p.root.Digest, err)
 	}

@@ -7,16 +7,24 @@ import (
 	"context"
 	"sync"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/content"
+
+	"github.com/airlock-dev/airlock/internal/graph"
+	"github.com/airlock-dev/airlock/spec"
 )
 
 // resolutions remember, for one operation, what each registry target
-// resolved to. A target is first looked at as a Zarf package, then opened
+// resolved to, and its root manifest. A target is first looked at as a Zarf package, then opened
 // as an airlock package when it is not one: its tag must be resolved once,
 // or a registry could answer the two questions about two packages.
 type resolutions struct {
 	mu sync.Mutex
 	m  map[string]ocispec.Descriptor
+	// roots are the manifests the targets resolved to, as read (and
+	// checked against their digests): looked at once, not fetched twice.
+	roots map[digest.Digest][]byte
 }
 
 type resolutionsKey struct{}
@@ -27,7 +35,7 @@ func resolvingOnce(ctx context.Context) context.Context {
 	if _, ok := ctx.Value(resolutionsKey{}).(*resolutions); ok {
 		return ctx
 	}
-	return context.WithValue(ctx, resolutionsKey{}, &resolutions{m: map[string]ocispec.Descriptor{}})
+	return context.WithValue(ctx, resolutionsKey{}, &resolutions{m: map[string]ocispec.Descriptor{}, roots: map[digest.Digest][]byte{}})
 }
 
 // resolveOnce resolves target with resolve, or returns what it resolved
@@ -47,4 +55,25 @@ func resolveOnce(ctx context.Context, target string, resolve func() (ocispec.Des
 		r.m[target] = d
 	}
 	return d, err
+}
+
+// readRoot reads a target's root manifest from fetch, bounded and checked
+// against its digest, or returns it as read earlier in the operation.
+func readRoot(ctx context.Context, fetch content.Fetcher, desc ocispec.Descriptor) ([]byte, error) {
+	r, ok := ctx.Value(resolutionsKey{}).(*resolutions)
+	if ok {
+		r.mu.Lock()
+		data, read := r.roots[desc.Digest]
+		r.mu.Unlock()
+		if read && int64(len(data)) == desc.Size {
+			return data, nil
+		}
+	}
+	data, err := graph.ReadBounded(ctx, fetch, desc, spec.MaxManifestSize)
+	if err == nil && ok {
+		r.mu.Lock()
+		r.roots[desc.Digest] = data
+		r.mu.Unlock()
+	}
+	return data, err
 }

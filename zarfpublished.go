@@ -82,7 +82,7 @@ func (zp *zarfPublished) readManifests(ctx context.Context, arch string) error {
 	if !spec.IsManifest(zp.root.MediaType) {
 		return errNotZarf
 	}
-	data, err := graph.ReadBounded(ctx, zp.b, zp.root, spec.MaxManifestSize)
+	data, err := readRoot(ctx, zp.b, zp.root)
 	if err != nil {
 		return classify(err)
 	}
