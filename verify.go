@@ -24,7 +24,9 @@ import (
 // another error when verification could not be attempted.
 func Verify(ctx context.Context, target string, opts VerifyOptions) (*verify.Result, error) {
 	ctx = resolvingOnce(ctx)
-	if zv, ok, err := verifyZarf(ctx, target, opts); ok {
+	zopts := opts
+	zopts.HashAsRead = false // a Zarf package's layers are hashed here, whatever the options say
+	if zv, ok, err := verifyZarf(ctx, target, zopts); ok {
 		return zv.res, err
 	}
 	pkg, h, err := openChecked(ctx, target, opts, false)

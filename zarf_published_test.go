@@ -81,9 +81,11 @@ func TestZarfPublished(t *testing.T) {
 	}
 	t.Run("registry serves other bytes", func(t *testing.T) {
 		proxy := airlocktest.NewFaultProxy(t, reg, airlocktest.Corrupt(10))
-		_, err := airlock.Verify(ctx, "oci://"+proxy+"/zarf/demo:1.0.0", airlock.VerifyOptions{Policy: p})
-		if !isReason(err, verify.ReasonDigestMismatch) {
-			t.Fatalf("expected DIGEST_MISMATCH, got %v", err)
+		for _, hashAsRead := range []bool{false, true} { // Verify reads every layer either way
+			_, err := airlock.Verify(ctx, "oci://"+proxy+"/zarf/demo:1.0.0", airlock.VerifyOptions{Policy: p, HashAsRead: hashAsRead})
+			if !isReason(err, verify.ReasonDigestMismatch) {
+				t.Fatalf("HashAsRead %v: expected DIGEST_MISMATCH, got %v", hashAsRead, err)
+			}
 		}
 	})
 }
