@@ -37,10 +37,11 @@ var allowed = map[string][]string{
 	"registry":          {"spec", "internal/limited"},
 	"sign":              {"attest", "policy", "spec", "internal/limited"},
 	"build":             {"definition", "registry", "spec", "internal/limited", "internal/progress"},
-	"": {"spec", "definition", "archive", "policy", "attest", "verify", "trust", "registry", "sign", "build", "kube", "serve", "zarf",
+	"cluster":           {},
+	"": {"spec", "definition", "archive", "policy", "attest", "verify", "trust", "registry", "sign", "build", "kube", "serve", "zarf", "cluster",
 		"internal/graph", "internal/limited", "internal/pipe", "internal/progress", "internal/yamlfile"},
 	"airlocktest":  {"sign", "spec"},
-	"internal/cli": {"", "archive", "attest", "definition", "internal/limited", "policy", "registry", "sign", "spec", "trust", "verify"},
+	"internal/cli": {"", "archive", "attest", "cluster", "definition", "internal/limited", "policy", "registry", "sign", "spec", "trust", "verify"},
 	"cmd/airlock":  {"internal/cli"},
 }
 

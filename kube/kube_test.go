@@ -296,3 +296,27 @@ func FuzzRewriteImages(f *testing.F) {
 		}
 	})
 }
+
+func TestRewriteObject(t *testing.T) {
+	obj := map[string]any{"apiVersion": "batch/v1", "kind": "CronJob", "metadata": map[string]any{"name": "c"},
+		"spec": map[string]any{"jobTemplate": map[string]any{"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
+			"initContainers": []any{map[string]any{"name": "i", "image": "a:1"}},
+			"containers":     []any{map[string]any{"name": "m", "image": "b:1"}, map[string]any{"name": "n"}},
+		}}}}}}
+	images, err := kube.RewriteObject(obj, func(ref string) (string, bool) { return "mirror/" + ref, ref == "a:1" })
+	if err != nil || len(images) != 2 || images[1].NewRef != "mirror/a:1" || images[0].NewRef != "" {
+		t.Fatalf("%v %+v", err, images)
+	}
+	again, _ := kube.RewriteObject(obj, nil)
+	if again[1].Ref != "mirror/a:1" || again[0].Ref != "b:1" {
+		t.Fatalf("the object was not rewritten in place: %+v", again)
+	}
+	if _, err := kube.RewriteObject(obj, func(string) (string, bool) { return "a\nb", true }); err == nil || again[0].Ref != "b:1" {
+		t.Fatal("a replacement that is not a plain reference was accepted")
+	}
+	pod := obj["spec"].(map[string]any)["jobTemplate"].(map[string]any)["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	pod["containers"] = []any{map[string]any{"image": []any{"x"}}}
+	if _, err := kube.RewriteObject(obj, nil); err == nil {
+		t.Fatal("an image that is not a string was accepted")
+	}
+}

@@ -64,3 +64,4 @@ fuzz FuzzCheckShape ./internal/yamlfile
 fuzz FuzzTarball ./zarf
 fuzz FuzzDefinition ./zarf
 fuzz FuzzLocalImage ./build
+fuzz FuzzDecode ./cluster

@@ -59,6 +59,10 @@ const (
 	// expected, is below the minimum, or is not what the tag it was fetched
 	// by names (a rollback or substitution).
 	ReasonVersionMismatch Reason = "VERSION_MISMATCH"
+	// ReasonDeploymentChanged: an object a deployment record names no
+	// longer carries the images the record says it was deployed with, or
+	// is gone.
+	ReasonDeploymentChanged Reason = "DEPLOYMENT_CHANGED"
 )
 
 // Failure is a verification failure: the artifact is not trustworthy under

@@ -47,6 +47,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch {
 	case err == nil:
 		return ExitOK
+	case ctx.Err() != nil && errors.Is(err, airlock.ErrDeploy):
+		fmt.Fprintf(stderr, "airlock: %s\n", say(err.Error())) // says what was applied
+		return ExitInterrupted
 	case ctx.Err() != nil && !errors.Is(err, errUsage):
 		fmt.Fprintln(stderr, "airlock: interrupted: nothing was left half-written")
 		return ExitInterrupted
@@ -88,7 +91,7 @@ func New() *cobra.Command {
 	}
 	root.SetVersionTemplate(versionText(airlock.Build()))
 	root.SetUsageTemplate(usageTemplate)
-	root.AddCommand(newCreate(), newSign(), newAttest(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newExtract(), newServe(), newAdmissionPolicy(), newSplit(), newAttestation(), newTrust(), newKey(), newVersion(), newSchema(), newPolicyTopic())
+	root.AddCommand(newCreate(), newSign(), newAttest(), newVerify(), newInspect(), newPush(), newPull(), newMirror(), newExtract(), newDeploy(), newStatus(), newServe(), newAdmissionPolicy(), newSplit(), newAttestation(), newTrust(), newKey(), newVersion(), newSchema(), newPolicyTopic())
 	root.PersistentFlags().BoolP("quiet", "q", false, "no progress bars (they are drawn only on a terminal, on stderr)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return fmt.Errorf("%w: %v", errUsage, err) })
 	usageArgs(root)

@@ -23,6 +23,7 @@ var flagGroups = []struct {
 		"insecure-ignore-sct", "image-policy", "require-image-signatures", "record-key", "record-out", "record-verifier-id"}},
 	{"Trust", []string{"trusted-root", "tuf-dir", "signing-config", "fulcio-url", "rekor-url", "rekor-api-version", "tsa-url"}},
 	{"Registry", []string{"plain-http", "registry-ca-file", "insecure-skip-tls-verify", "offline", "timeout", "architecture", "concurrency"}},
+	{"Cluster", []string{"kubeconfig", "context", "namespace"}},
 	{"Keyless identity", []string{"identity-token", "certificate-identity", "certificate-identity-regexp", "certificate-oidc-issuer",
 		"certificate-oidc-issuer-regexp"}},
 	{"Certificate claims", nil}, // every other --certificate-* flag

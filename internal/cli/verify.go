@@ -13,11 +13,13 @@ import (
 )
 
 type verifyCmd struct {
-	bundle string
-	verify verifyFlags
-	images imageFlags
-	format formatFlag
-	record recordFlags
+	bundle   string
+	deployed string
+	cluster  clusterFlags
+	verify   verifyFlags
+	images   imageFlags
+	format   formatFlag
+	record   recordFlags
 }
 
 func newVerify() *cobra.Command {
@@ -37,10 +39,23 @@ func newVerify() *cobra.Command {
 			"  airlock verify --bundle python.tgz.sigstore.json python.tgz \\\n" +
 			"    --certificate-identity ... --certificate-oidc-issuer ...\n" +
 			"  airlock verify hello.tar --key team.pub --record-key gate.key   # hello.tar.vsa.sigstore.json\n" +
-			"  airlock verify zarf-package-app-amd64-1.0.0.tar.zst --key team.pub   # a Zarf package",
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return v.run(cmd, args[0]) },
+			"  airlock verify zarf-package-app-amd64-1.0.0.tar.zst --key team.pub   # a Zarf package\n" +
+			"  airlock verify --deployed app -n apps   # objects still carry the images deploy recorded",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if v.deployed != "" {
+				return cobra.NoArgs(cmd, args)
+			}
+			return cobra.ExactArgs(1)(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if v.deployed != "" {
+				return v.runDeployed(cmd)
+			}
+			return v.run(cmd, args[0])
+		},
 	}
+	cmd.Flags().StringVar(&v.deployed, "deployed", "", "check that the objects package NAME deployed still carry the images its record names")
+	v.cluster.register(cmd)
 	cmd.Flags().StringVar(&v.bundle, "bundle", "", "verify TARGET (a file or sha256:HEX) against this detached Sigstore bundle")
 	v.verify.register(cmd)
 	v.images.register(cmd)
@@ -79,4 +94,36 @@ func (v *verifyCmd) run(cmd *cobra.Command, target string) error {
 		bars.wait()
 	}
 	return report(cmd, v.format, whole, res, err)
+}
+
+// runDeployed checks a deployment record against the cluster.
+func (v *verifyCmd) runDeployed(cmd *cobra.Command) error {
+	if err := v.format.check(); err != nil {
+		return err
+	}
+	res, err := airlock.VerifyDeployed(cmd.Context(), v.deployed, airlock.StatusOptions{Cluster: v.cluster.options()})
+	if v.format.value == "json" {
+		if jerr := printJSON(cmd.OutOrStdout(), res); jerr != nil {
+			return jerr
+		}
+		if err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "airlock: %s\n", say(err.Error()))
+			return &reportedError{err}
+		}
+		return nil
+	}
+	for _, o := range res.Objects {
+		state := "ok"
+		if !o.OK {
+			state = "CHANGED"
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", clean(o.Ref.String()), state)
+	}
+	if err != nil {
+		return err
+	}
+	r := res.Record
+	fmt.Fprintf(cmd.OutOrStdout(), "Verified: %s %s (%s, signed by %s) as deployed: %d objects carry the images recorded\n",
+		clean(r.Name), clean(r.Version), clean(r.Digest), clean(r.Signer), len(res.Objects))
+	return nil
 }

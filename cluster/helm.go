@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"helm.sh/helm/v4/pkg/action"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	"helm.sh/helm/v4/pkg/kube"
+	ri "helm.sh/helm/v4/pkg/release"
+	rcommon "helm.sh/helm/v4/pkg/release/common"
+	release "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/storage/driver"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+)
+
+// ErrRelease marks a Helm install, upgrade or rollback that failed.
+var ErrRelease = errors.New("helm release failed")
+
+// Chart is a chart to install as a Helm release.
+type Chart struct {
+	// Archive is the chart (.tgz), as verified.
+	Archive []byte
+	// Release is the release's name; Namespace its namespace (default:
+	// the cluster's).
+	Release, Namespace string
+	// Values are the values given (Helm's --values).
+	Values map[string]any
+	// PostRender changes each rendered object, hooks included, before Helm
+	// applies it. Default: none.
+	PostRender func(obj *unstructured.Unstructured) error
+}
+
+// HelmOptions tune [Cluster.InstallChart].
+type HelmOptions struct {
+	// Wait waits until the release's objects are ready, up to Timeout,
+	// and lets Helm roll back on failure. Default: wait only for hooks.
+	Wait bool
+	// Timeout bounds Helm's waits. Default: 5 minutes.
+	Timeout time.Duration
+	// ForceConflicts takes over fields other managers own.
+	ForceConflicts bool
+}
+
+// Rendered is a chart rendered by the server's lights (Helm's server dry
+// run: capabilities and lookups read from the cluster), not yet applied.
+type Rendered struct {
+	// Objects are the release's objects and its hooks', post-rendered.
+	Objects []*unstructured.Unstructured
+	// Current is the revision deployed now (0: none).
+	Current int
+	// Changed says the release would differ from the deployed one (its
+	// chart, values, objects or hooks), or that none is deployed.
+	Changed bool
+	chart   *chart.Chart
+}
+
+// ChartResult is what [Cluster.InstallChart] did.
+type ChartResult struct {
+	// Revision is the release's revision now.
+	Revision int
+	// Change is Created (installed), Configured (upgraded) or Unchanged.
+	Change Change
+}
+
+// RenderChart loads ch.Archive (with Helm's own bounds on archives) and
+// renders it as the release would be installed or upgraded now, applying
+// nothing.
+func (c *Cluster) RenderChart(ctx context.Context, ch Chart) (*Rendered, error) {
+	loaded, err := loader.LoadArchive(bytes.NewReader(ch.Archive))
+	if err != nil {
+		return nil, fmt.Errorf("chart %s: %w", ch.Release, err)
+	}
+	cfg, err := c.helm(ch)
+	if err != nil {
+		return nil, err
+	}
+	current, err := lastRelease(cfg, ch.Release)
+	if err != nil {
+		return nil, err
+	}
+	pr := &postRenderer{fn: ch.PostRender}
+	var got ri.Releaser
+	if current == nil {
+		in := action.NewInstall(cfg)
+		in.ReleaseName, in.Namespace, in.PostRenderer = ch.Release, c.ns(ch), pr
+		in.DryRunStrategy, in.ServerSideApply = action.DryRunServer, true
+		got, err = in.RunWithContext(ctx, loaded, ch.Values)
+	} else {
+		up := action.NewUpgrade(cfg)
+		up.Namespace, up.PostRenderer, up.DryRunStrategy = c.ns(ch), pr, action.DryRunServer
+		got, err = up.RunWithContext(ctx, ch.Release, loaded, ch.Values)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("chart %s: %w: %v", ch.Release, ErrRejected, err)
+	}
+	rel, err := v1(got)
+	if err != nil {
+		return nil, err
+	}
+	r := &Rendered{chart: loaded, Changed: true}
+	if r.Objects, err = Decode([]byte(rel.Manifest)); err != nil {
+		return nil, fmt.Errorf("chart %s: %w", ch.Release, err)
+	}
+	for _, h := range rel.Hooks {
+		objs, err := Decode([]byte(h.Manifest))
+		if err != nil {
+			return nil, fmt.Errorf("chart %s: hook %s: %w", ch.Release, h.Name, err)
+		}
+		r.Objects = append(r.Objects, objs...)
+	}
+	if current != nil {
+		r.Current, r.Changed = current.Version, differs(current, rel)
+	}
+	return r, nil
+}
+
+// InstallChart installs the release, or upgrades it when r says it
+// changed. A failed install is uninstalled and a failed upgrade rolled
+// back to the revision before (by Helm itself when waiting). It runs to
+// its end once started, whatever ctx says.
+func (c *Cluster) InstallChart(ctx context.Context, ch Chart, r *Rendered, opts HelmOptions) (ChartResult, error) {
+	if r.Current > 0 && !r.Changed {
+		return ChartResult{Revision: r.Current, Change: Unchanged}, nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	cfg, err := c.helm(ch)
+	if err != nil {
+		return ChartResult{}, err
+	}
+	wait, timeout := kube.HookOnlyStrategy, timeoutOf(opts)
+	if opts.Wait {
+		wait = kube.StatusWatcherStrategy
+	}
+	pr := &postRenderer{fn: ch.PostRender}
+	var got ri.Releaser
+	change := Created
+	if r.Current == 0 {
+		in := action.NewInstall(cfg)
+		in.ReleaseName, in.Namespace, in.PostRenderer, in.ServerSideApply = ch.Release, c.ns(ch), pr, true
+		in.ForceConflicts, in.WaitStrategy, in.Timeout, in.RollbackOnFailure = opts.ForceConflicts, wait, timeout, opts.Wait
+		got, err = in.RunWithContext(ctx, r.chart, ch.Values)
+	} else {
+		change = Configured
+		up := action.NewUpgrade(cfg)
+		up.Namespace, up.PostRenderer, up.ServerSideApply, up.MaxHistory = c.ns(ch), pr, "true", 10
+		up.ForceConflicts, up.WaitStrategy, up.Timeout, up.RollbackOnFailure = opts.ForceConflicts, wait, timeout, opts.Wait
+		got, err = up.RunWithContext(ctx, ch.Release, r.chart, ch.Values)
+	}
+	if err != nil {
+		return ChartResult{Revision: r.Current}, c.undo(cfg, ch, r, opts, err)
+	}
+	rel, err := v1(got)
+	if err != nil {
+		return ChartResult{}, err
+	}
+	return ChartResult{Revision: rel.Version, Change: change}, nil
+}
+
+// undo uninstalls a failed install or rolls a failed upgrade back (Helm
+// did it already when waiting), and says what failed and what was done.
+func (c *Cluster) undo(cfg *action.Configuration, ch Chart, r *Rendered, opts HelmOptions, cause error) error {
+	if opts.Wait {
+		return fmt.Errorf("release %s: %w: %v (Helm rolled it back)", ch.Release, ErrRelease, cause)
+	}
+	if r.Current == 0 {
+		un := action.NewUninstall(cfg)
+		un.IgnoreNotFound, un.WaitStrategy, un.Timeout = true, kube.HookOnlyStrategy, timeoutOf(opts)
+		if _, err := un.Run(ch.Release); err != nil {
+			return fmt.Errorf("release %s: %w: %v; uninstalling it failed too: %v", ch.Release, ErrRelease, cause, err)
+		}
+		return fmt.Errorf("release %s: %w: %v (uninstalled again)", ch.Release, ErrRelease, cause)
+	}
+	rb := action.NewRollback(cfg)
+	rb.Version, rb.MaxHistory, rb.WaitStrategy, rb.Timeout = r.Current, 10, kube.HookOnlyStrategy, timeoutOf(opts)
+	if err := rb.Run(ch.Release); err != nil {
+		return fmt.Errorf("release %s: %w: %v; rolling back to revision %d failed too: %v", ch.Release, ErrRelease, cause, r.Current, err)
+	}
+	return fmt.Errorf("release %s: %w: %v (rolled back to revision %d)", ch.Release, ErrRelease, cause, r.Current)
+}
+
+// helm is a Helm configuration for ch's namespace, storing releases in
+// Secrets as the helm CLI does.
+func (c *Cluster) helm(ch Chart) (*action.Configuration, error) {
+	cfg := action.NewConfiguration(action.ConfigurationSetLogger(slog.DiscardHandler))
+	if err := cfg.Init(c.getter, c.ns(ch), "secret"); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConnect, err)
+	}
+	return cfg, nil
+}
+
+// timeoutOf is how long Helm waits: HelmOptions.Timeout, else 5 minutes.
+func timeoutOf(opts HelmOptions) time.Duration {
+	if opts.Timeout > 0 {
+		return opts.Timeout
+	}
+	return 5 * time.Minute
+}
+
+// ns is the release's namespace.
+func (c *Cluster) ns(ch Chart) string {
+	if ch.Namespace != "" {
+		return ch.Namespace
+	}
+	return c.namespace
+}
+
+// lastRelease returns the release's last revision, nil when there is
+// none or it was uninstalled.
+func lastRelease(cfg *action.Configuration, name string) (*release.Release, error) {
+	got, err := action.NewGet(cfg).Run(name)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("release %s: %w: %v", name, ErrConnect, err)
+	}
+	rel, err := v1(got)
+	if err != nil || rel.Info == nil || rel.Info.Status == rcommon.StatusUninstalled {
+		return nil, err
+	}
+	return rel, nil
+}
+
+// v1 is a release as Helm's v1 type.
+func v1(r ri.Releaser) (*release.Release, error) {
+	switch rel := r.(type) {
+	case *release.Release:
+		return rel, nil
+	case release.Release:
+		return &rel, nil
+	}
+	return nil, fmt.Errorf("%w: unexpected release type %T", ErrRelease, r)
+}
+
+// differs says an upgrade to next changes the deployed release cur.
+func differs(cur, next *release.Release) bool {
+	if cur.Info == nil || cur.Info.Status != rcommon.StatusDeployed || cur.Manifest != next.Manifest || len(cur.Hooks) != len(next.Hooks) {
+		return true
+	}
+	for i, h := range cur.Hooks {
+		if h.Manifest != next.Hooks[i].Manifest {
+			return true
+		}
+	}
+	if cur.Chart == nil || cur.Chart.Metadata == nil || next.Chart == nil || next.Chart.Metadata == nil ||
+		cur.Chart.Metadata.Name != next.Chart.Metadata.Name || cur.Chart.Metadata.Version != next.Chart.Metadata.Version {
+		return true
+	}
+	a, errA := json.Marshal(cur.Config)
+	b, errB := json.Marshal(next.Config)
+	return errA != nil || errB != nil || !bytes.Equal(a, b)
+}
+
+// postRenderer applies a function to each object Helm rendered, and
+// writes them out again as YAML (Helm's filename annotations kept, in
+// their metadata). What Helm then parses is what the function saw.
+type postRenderer struct {
+	fn func(*unstructured.Unstructured) error
+}
+
+// Run implements Helm's postrenderer.PostRenderer.
+func (p *postRenderer) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
+	objs, err := Decode(in.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	for _, obj := range objs {
+		if p.fn != nil {
+			if err := p.fn(obj); err != nil {
+				return nil, err
+			}
+		}
+		data, err := yaml.Marshal(obj.Object)
+		if err != nil {
+			return nil, err
+		}
+		out.WriteString("---\n")
+		out.Write(data)
+	}
+	return &out, nil
+}

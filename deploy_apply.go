@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package airlock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"oras.land/oras-go/v2/errdef"
+
+	"github.com/airlock-dev/airlock/cluster"
+	"github.com/airlock-dev/airlock/kube"
+	"github.com/airlock-dev/airlock/registry"
+)
+
+// Deploy deploys the handle's package into c, component by component in
+// the definition's order (or those to.Components names): each manifest's
+// objects by server-side apply (field manager "airlock"), then each chart
+// as a Helm release named after it. Every image reference a pod spec makes
+// to an image the package carries is rewritten to its mirrored location,
+// REGISTRY/PREFIX/PATH[:TAG]@DIGEST, in manifests and in what charts
+// render (hooks included). Nothing is applied before every image was found
+// in the mirror at its digest and every object of the whole package passed
+// a server-side dry run; missing namespaces are created (labelled as
+// airlock's) just before the objects in them are checked, and deleted again
+// if that check fails. A successful deploy writes the record Secret
+// airlock-NAME (see docs/deploy.md). Cancelling ctx stops between objects.
+func (h *Handle) Deploy(ctx context.Context, c *cluster.Cluster, to DeployTo) (*DeployResult, error) {
+	res := &DeployResult{Verification: h.res, Namespace: c.Namespace(), DryRun: to.DryRun,
+		Components: []string{}, Objects: []DeployedObject{}, Charts: []DeployedChart{}, Images: []DeployedImage{}}
+	plan, err := h.deployPlan(ctx, to)
+	if err != nil {
+		return res, failPlan(h, err)
+	}
+	if !h.hashed {
+		h.res.AddCheck("blobs", "passed", "every manifest and chart deployed hashed as it was read; images checked in the mirror by digest")
+		h.res.Verified = h.verified
+	}
+	for _, comp := range plan.comps {
+		res.Components = append(res.Components, comp.name)
+		for _, ch := range comp.charts {
+			if ch.rendered, err = c.RenderChart(ctx, ch.chart); err != nil {
+				return res, err
+			}
+		}
+	}
+	res.Images, res.Notes = plan.imagesUsed(), plan.notes
+	if err := checkMirror(ctx, plan.toCheck(), to); err != nil {
+		return res, err
+	}
+	d := &deployer{c: c, plan: plan, to: to, res: res}
+	if err := d.dryRun(ctx); err != nil {
+		return res, err
+	}
+	if to.DryRun {
+		return res, nil
+	}
+	if err := d.apply(ctx); err != nil {
+		return res, err
+	}
+	return res, h.writeRecord(ctx, c, plan, to, res)
+}
+
+// checkMirror makes sure every image is in the mirror at its digest.
+func checkMirror(ctx context.Context, images []mirrored, to DeployTo) error {
+	if len(images) == 0 {
+		return nil
+	}
+	prefix, err := parsePrefix(to.Mirror)
+	if err != nil {
+		return err
+	}
+	missing := make([]string, len(images))
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(8)
+	for i, m := range images {
+		eg.Go(func() error {
+			dst, _, err := destination(prefix, m.source)
+			if err != nil {
+				return err
+			}
+			repo, err := registry.Repository(dst, to.MirrorRegistry)
+			if err != nil {
+				return err
+			}
+			desc, err := repo.Resolve(ectx, m.digest)
+			switch {
+			case errors.Is(err, errdef.ErrNotFound):
+				missing[i] = fmt.Sprintf("%s (%s)", m.internal, m.source)
+			case err != nil:
+				return registry.Explain(prefix.Registry, fmt.Errorf("look for %s in the mirror: %w", m.internal, err))
+			case desc.Digest.String() != m.digest:
+				missing[i] = fmt.Sprintf("%s (%s; the mirror answered %s)", m.internal, m.source, desc.Digest)
+			}
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return err
+	}
+	missing = slices.DeleteFunc(missing, func(s string) bool { return s == "" })
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: expected %d images at their digests in %s, found %d missing: %s; run `airlock mirror PACKAGE %s` first (nothing was applied)",
+			ErrMirror, len(images), to.Mirror, len(missing), strings.Join(missing, ", "), to.Mirror)
+	}
+	return nil
+}
+
+// deployer applies a plan.
+type deployer struct {
+	c    *cluster.Cluster
+	plan *deployPlan
+	to   DeployTo
+	res  *DeployResult
+	// made are the namespaces this deploy created.
+	made []string
+}
+
+// step is one object to check: from a manifest, or a chart's rendering.
+type step struct {
+	comp  string
+	chart string
+	obj   *unstructured.Unstructured
+}
+
+// steps lists every object of the plan, in order.
+func (d *deployer) steps() []step {
+	var out []step
+	for _, comp := range d.plan.comps {
+		for _, obj := range comp.objects {
+			out = append(out, step{comp: comp.name, obj: obj})
+		}
+		for _, ch := range comp.charts {
+			for _, obj := range ch.rendered.Objects {
+				out = append(out, step{comp: comp.name, chart: ch.name, obj: obj})
+			}
+		}
+	}
+	return out
+}
+
+// dryRun checks every object with the server, the deploy namespace
+// first. Objects whose namespace is missing are checked once it was made
+// (not in a dry run: the server checks only their schema then).
+func (d *deployer) dryRun(ctx context.Context) error {
+	var waiting []step
+	missing := map[string]bool{}
+	ok, err := d.c.NamespaceExists(ctx, d.c.Namespace())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		missing[d.c.Namespace()] = true
+		if err := d.c.CreateNamespace(ctx, d.c.Namespace(), true); err != nil {
+			return fmt.Errorf("%w (nothing was applied)", err)
+		}
+	}
+	for _, s := range d.steps() {
+		// A chart's objects are Helm's to own: the dry run checks them, and
+		// Helm reports conflicts when it applies them.
+		_, err := d.c.Apply(ctx, s.obj, cluster.ApplyOptions{DryRun: true, Force: d.to.ForceConflicts || s.chart != ""})
+		if errors.Is(err, cluster.ErrNamespaceMissing) {
+			waiting = append(waiting, s)
+			missing[namespaceOf(d.c, s.obj)] = true
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("server-side dry run: %w (nothing was applied)", err)
+		}
+		if d.to.DryRun {
+			d.res.Objects = append(d.res.Objects, deployed(s, Checked))
+		}
+	}
+	if d.to.DryRun {
+		for _, s := range waiting {
+			d.res.Objects = append(d.res.Objects, deployed(s, Checked))
+		}
+		if len(waiting) > 0 {
+			d.res.Notes = append(d.res.Notes, fmt.Sprintf("%d objects are in namespaces that do not exist yet (%s): a dry run checks only their schema",
+				len(waiting), strings.Join(sortedKeys(missing), ", ")))
+		}
+		return nil
+	}
+	return d.checkInNewNamespaces(ctx, waiting, missing)
+}
+
+// checkInNewNamespaces creates the missing namespaces (as the package
+// defines them, else labelled as airlock's) and checks the objects that
+// wait for them; if one fails, the namespaces made are deleted again.
+func (d *deployer) checkInNewNamespaces(ctx context.Context, waiting []step, missing map[string]bool) error {
+	for _, ns := range sortedKeys(missing) {
+		if err := d.makeNamespace(ctx, ns); err != nil {
+			return d.undoNamespaces(ctx, err)
+		}
+	}
+	for _, s := range waiting {
+		if _, err := d.c.Apply(ctx, s.obj, cluster.ApplyOptions{DryRun: true, Force: d.to.ForceConflicts || s.chart != ""}); err != nil {
+			return d.undoNamespaces(ctx, fmt.Errorf("server-side dry run: %w", err))
+		}
+	}
+	return nil
+}
+
+// makeNamespace creates namespace ns: the package's own Namespace object
+// when it has one, else airlock's.
+func (d *deployer) makeNamespace(ctx context.Context, ns string) error {
+	for _, s := range d.steps() {
+		if s.obj.GetKind() == "Namespace" && s.obj.GetAPIVersion() == "v1" && s.obj.GetName() == ns && s.chart == "" {
+			if _, err := d.c.Apply(ctx, s.obj, cluster.ApplyOptions{Force: d.to.ForceConflicts}); err != nil {
+				return err
+			}
+			d.made = append(d.made, ns)
+			return nil
+		}
+	}
+	if err := d.c.CreateNamespace(ctx, ns, false); err != nil {
+		return err
+	}
+	d.made = append(d.made, ns)
+	return nil
+}
+
+// undoNamespaces deletes the namespaces this deploy made, after cause.
+func (d *deployer) undoNamespaces(ctx context.Context, cause error) error {
+	ctx = context.WithoutCancel(ctx)
+	var undone []string
+	for _, ns := range d.made {
+		if err := d.c.DeleteNamespace(ctx, ns); err != nil {
+			return fmt.Errorf("%w; namespaces %s were created for the check and deleting them failed: %v", cause, strings.Join(d.made, ", "), err)
+		}
+		undone = append(undone, ns)
+	}
+	if len(undone) == 0 {
+		return fmt.Errorf("%w (nothing was applied)", cause)
+	}
+	return fmt.Errorf("%w (nothing was applied: namespaces %s, created for the check, were deleted again)", cause, strings.Join(undone, ", "))
+}
+
+// namespaceOf is the namespace obj goes to.
+func namespaceOf(c *cluster.Cluster, obj *unstructured.Unstructured) string {
+	if ns := obj.GetNamespace(); ns != "" {
+		return ns
+	}
+	return c.Namespace()
+}
+
+// deployed reports step s.
+func deployed(s step, change cluster.Change) DeployedObject {
+	images, _ := kube.RewriteObject(s.obj.Object, nil)
+	return DeployedObject{Component: s.comp, Chart: s.chart, Ref: cluster.RefOf(s.obj), Change: change, Images: images}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package airlock
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/airlock-dev/airlock/cluster"
+	"github.com/airlock-dev/airlock/verify"
+)
+
+// DeploymentRecordAPIVersion names the format of a [DeploymentRecord].
+const DeploymentRecordAPIVersion = "airlock.dev/deployment/v1"
+
+// The keys of a record Secret's data.
+const (
+	// RecordDataKey holds the [DeploymentRecord] as JSON.
+	RecordDataKey = "record.json"
+	// RecordVSAKey holds the gate's signed verification summary (a Sigstore
+	// bundle), when the deploy was asked to sign one.
+	RecordVSAKey = "vsa.sigstore.json"
+)
+
+// maxRecord bounds a record read back from the cluster.
+const maxRecord = 1 << 20
+
+// DeploymentRecord is what a deploy leaves in the cluster: the Secret
+// airlock-NAME of type airlock.dev/deployment in the namespace deployed
+// into holds it as record.json.
+type DeploymentRecord struct {
+	APIVersion string `json:"apiVersion"`
+	// Name, Version and Digest are the package's (Digest: its root).
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Digest  string `json:"digest"`
+	// Target is what was deployed from (an archive or oci:// reference).
+	Target string `json:"target"`
+	// Signer is who signed it, as verified; Signers all accepted signers.
+	Signer  string   `json:"signer"`
+	Signers []string `json:"signers"`
+	// PolicyDigest is the digest of the canonical policy enforced.
+	PolicyDigest string `json:"policyDigest,omitempty"`
+	// Namespace is where it was deployed; DeployedAt when.
+	Namespace  string    `json:"namespace"`
+	DeployedAt time.Time `json:"deployedAt"`
+	// Mirror is where the images are pulled from.
+	Mirror string `json:"mirror,omitempty"`
+	// Components, Charts, Images and Objects are what was deployed.
+	Components []string         `json:"components"`
+	Charts     []DeployedChart  `json:"charts"`
+	Images     []DeployedImage  `json:"images"`
+	Objects    []DeployedObject `json:"objects"`
+	// Signed says the record Secret also holds the gate's signed
+	// verification summary (vsa.sigstore.json).
+	Signed bool `json:"signed"`
+	// Airlock is the airlock version that deployed it.
+	Airlock string `json:"airlock"`
+	// Record names the Secret (NAMESPACE/NAME); it is not stored.
+	Record string `json:"record,omitempty"`
+}
+
+// recordName is a valid Secret name: a DNS subdomain.
+var recordName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+
+// RecordName is the name of the record Secret of package name.
+func RecordName(name string) (string, error) {
+	s := "airlock-" + name
+	if len(s) > 253 || !recordName.MatchString(s) {
+		return "", fmt.Errorf("package %q: its deployment record would be Secret %q, which Kubernetes refuses (lower-case letters, digits, '-' and '.')", name, s)
+	}
+	return s, nil
+}
+
+// writeRecord writes the deployment record, with a signed summary when
+// asked for.
+func (h *Handle) writeRecord(ctx context.Context, c *cluster.Cluster, plan *deployPlan, to DeployTo, res *DeployResult) error {
+	info := h.pkg.Info()
+	name, err := RecordName(info.Name)
+	if err != nil {
+		return err
+	}
+	rec := DeploymentRecord{APIVersion: DeploymentRecordAPIVersion, Name: info.Name, Version: info.Version, Digest: h.pkg.root.Digest.String(),
+		Target: h.res.Target, Signers: []string{}, Namespace: c.Namespace(), DeployedAt: time.Now().UTC().Truncate(time.Second),
+		Mirror: to.Mirror, Components: res.Components, Charts: res.Charts, Images: res.Images, Objects: res.Objects,
+		Signed: to.Record != nil, Airlock: Version()}
+	for _, s := range h.res.Signatures {
+		if s.Verified {
+			rec.Signers = append(rec.Signers, signerOf(s))
+		}
+	}
+	if len(rec.Signers) > 0 {
+		rec.Signer = rec.Signers[0]
+	}
+	if h.res.Policy != nil {
+		rec.PolicyDigest = h.res.Policy.Digest
+	}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	secret := map[string][]byte{RecordDataKey: data}
+	location := c.Namespace() + "/" + name
+	if to.Record != nil {
+		r, err := h.Record(ctx, "k8s://"+c.Server()+"/namespaces/"+location, *to.Record)
+		if err != nil {
+			return fmt.Errorf("%w: everything was applied, but the record could not be signed: %v", ErrDeploy, err)
+		}
+		secret[RecordVSAKey] = r.Bundle
+		h.recorded(r, "secret "+location)
+	}
+	if err := c.WriteRecord(context.WithoutCancel(ctx), c.Namespace(), name, info.Name, secret); err != nil {
+		return fmt.Errorf("%w: everything was applied, but the record was not written: %v", ErrDeploy, err)
+	}
+	res.Record = location
+	_ = plan
+	return nil
+}
+
+// StatusOptions tunes [Status].
+type StatusOptions struct {
+	// Cluster says which cluster. Its Namespace, when set, limits the
+	// listing to that namespace. Default: every namespace.
+	Cluster cluster.Options
+}
+
+// StatusResult lists what is deployed.
+type StatusResult struct {
+	Packages []DeploymentRecord `json:"packages"`
+}
+
+// Status lists the deployment records in the cluster, as they were
+// written (they say what was verified and deployed, not what runs now:
+// [VerifyDeployed] checks that).
+func Status(ctx context.Context, opts StatusOptions) (*StatusResult, error) {
+	out := &StatusResult{Packages: []DeploymentRecord{}}
+	c, err := cluster.Connect(opts.Cluster)
+	if err != nil {
+		return out, err
+	}
+	stored, err := c.Records(ctx, opts.Cluster.Namespace)
+	if err != nil {
+		return out, err
+	}
+	for _, s := range stored {
+		rec, err := decodeRecord(s)
+		if err != nil {
+			return out, err
+		}
+		out.Packages = append(out.Packages, *rec)
+	}
+	return out, nil
+}
+
+// decodeRecord reads a record Secret's record.
+func decodeRecord(s cluster.StoredRecord) (*DeploymentRecord, error) {
+	data := s.Data[RecordDataKey]
+	var rec DeploymentRecord
+	if len(data) > maxRecord || json.Unmarshal(data, &rec) != nil || rec.APIVersion != DeploymentRecordAPIVersion {
+		return nil, fmt.Errorf("secret %s/%s: expected a %s record in %s", s.Namespace, s.Name, DeploymentRecordAPIVersion, RecordDataKey)
+	}
+	rec.Record = s.Namespace + "/" + s.Name
+	return &rec, nil
+}
+
+// DeployedCheck is what [VerifyDeployed] found of one object.
+type DeployedCheck struct {
+	cluster.Ref
+	// Expected are the images the record says it was deployed with;
+	// Found those it has now.
+	Expected []string `json:"expected"`
+	Found    []string `json:"found"`
+	// OK says they are the same; Gone that the object is not there.
+	OK   bool `json:"ok"`
+	Gone bool `json:"gone,omitempty"`
+}
+
+// DeployedVerification is what [VerifyDeployed] checked.
+type DeployedVerification struct {
+	Verified bool                `json:"verified"`
+	Record   *DeploymentRecord   `json:"record"`
+	Objects  []DeployedCheck     `json:"objects"`
+	Failure  *verify.FailureInfo `json:"failure,omitempty"`
+}

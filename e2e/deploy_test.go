@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The airlock Authors.
+
+package e2e_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	airlockapi "github.com/airlock-dev/airlock"
+	"github.com/airlock-dev/airlock/airlocktest"
+	"github.com/airlock-dev/airlock/cluster"
+	"github.com/airlock-dev/airlock/policy"
+)
+
+// deployManifest is a component's manifest: a Deployment naming IMAGE, and
+// a Service.
+const deployManifest = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: IMAGE
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+`
+
+// chartTemplate is a chart's Deployment, and a hook naming the same image
+// (Helm post-renders hooks too).
+const chartTemplate = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: "{{ .Release.Name }}-app"}
+spec:
+  replicas: {{ .Values.replicas | default 1 }}
+  selector: {matchLabels: {app: chart}}
+  template:
+    metadata: {labels: {app: chart}}
+    spec:
+      containers:
+        - name: app
+          image: "{{ .Values.image }}"
+`
+
+// chartJob is a hook Job, rendered only when asked for: no controller
+// runs in the test cluster, so it never completes and Helm's wait for it
+// fails the install or upgrade.
+const chartJob = `{{ if .Values.failingHook }}
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: "{{ .Release.Name }}-job"
+  annotations: {"helm.sh/hook": "pre-install,pre-upgrade", "helm.sh/hook-delete-policy": before-hook-creation}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: job
+          image: "{{ .Values.image }}"
+{{ end }}
+`
+
+const chartHook = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: "{{ .Release.Name }}-hook"
+  annotations: {"helm.sh/hook": post-install}
+spec:
+  selector: {matchLabels: {app: hook}}
+  template:
+    metadata: {labels: {app: hook}}
+    spec:
+      containers:
+        - name: hook
+          image: "{{ .Values.image }}"
+`
+
+// deployPackage writes a signed package whose component carries an image,
+// names it in a manifest and in a chart (and its hook), and has a file
+// with a target.
+func deployPackage(t *testing.T, dir, manifest string) (imageRef string) {
+	t.Helper()
+	upstream := airlocktest.NewRegistry(t)
+	airlocktest.PushImage(t, upstream, "team/web", "1.0")
+	imageRef = upstream + "/team/web:1.0"
+	pkg := airlocktest.WritePackage(t, "- ref: "+imageRef)
+	for name, content := range map[string]string{
+		"manifests/deploy.yaml":            strings.ReplaceAll(manifest, "IMAGE", imageRef),
+		"charts/hello/values.yaml":         "image: " + imageRef + "\n",
+		"charts/hello/templates/app.yaml":  chartTemplate,
+		"charts/hello/templates/hook.yaml": chartHook,
+		"charts/hello/templates/job.yaml":  chartJob,
+	} {
+		if err := os.WriteFile(filepath.Join(pkg, filepath.FromSlash(name)), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	airlock(t, dir, 0, "create", pkg, "-o", "app.tar", "--key", "team.key")
+	return imageRef
+}
+
+// get reads an object from the cluster (nil when it is not there).
+func get(t *testing.T, c *cluster.Cluster, apiVersion, kind, ns, name string) *unstructured.Unstructured {
+	t.Helper()
+	obj, err := c.Get(context.Background(), cluster.Ref{APIVersion: apiVersion, Kind: kind, Namespace: ns, Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return obj
+}
+
+// podImage is the image of a Deployment's first container.
+func podImage(t *testing.T, obj *unstructured.Unstructured) string {
+	t.Helper()
+	containers, _, _ := unstructured.NestedSlice(obj.Object, "spec", "template", "spec", "containers")
+	if len(containers) == 0 {
+		t.Fatalf("%s has no containers", obj.GetName())
+	}
+	return containers[0].(map[string]any)["image"].(string)
+}
+
+func TestDeploy(t *testing.T) {
+	helmBin := tool(t, "helm")
+	k := airlocktest.StartKube(t, tool(t, "kube-apiserver"), tool(t, "etcd"))
+	c, err := cluster.Connect(cluster.Options{Kubeconfig: k.Kubeconfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "team")
+	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "other")
+	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "gate")
+	imageRef := deployPackage(t, dir, deployManifest)
+	kube := func(want int, args ...string) result {
+		return airlock(t, dir, want, append(args, "--kubeconfig", k.Kubeconfig)...)
+	}
+	helm := func(args ...string) string {
+		r := run(t, dir, []string{"HELM_CONFIG_HOME=" + t.TempDir(), "HELM_CACHE_HOME=" + t.TempDir()}, helmBin, append(args, "--kubeconfig", k.Kubeconfig)...)
+		if r.code != 0 {
+			t.Fatalf("helm %s: %s", strings.Join(args, " "), r.stderr)
+		}
+		return r.stdout
+	}
+	n := 0
+	for kind, internal := range registries(t) {
+		n++
+		ns := fmt.Sprintf("apps-%d", n)
+		t.Run(kind, func(t *testing.T) {
+			mirror := "oci://" + internal + "/mirror"
+			deploy := []string{"deploy", "app.tar", "--registry", mirror, "--key", "team.pub", "--insecure-ignore-tlog", "-n", ns}
+			nothingApplied := func(when string) {
+				t.Helper()
+				if get(t, c, "v1", "Namespace", "", ns) != nil || get(t, c, "apps/v1", "Deployment", ns, "web") != nil {
+					t.Fatalf("%s: something was applied", when)
+				}
+			}
+
+			// Before the images are mirrored: exit 1, naming them, nothing applied.
+			r := kube(1, deploy...)
+			if !strings.Contains(r.stderr, "team/web:1.0") || !strings.Contains(r.stderr, "airlock mirror") {
+				t.Fatalf("expected the missing image named and `airlock mirror` suggested:\n%s", r.stderr)
+			}
+			nothingApplied("missing image")
+			r = airlock(t, dir, 0, "mirror", "app.tar", mirror, "--key", "team.pub", "--insecure-ignore-tlog", "--format", "json")
+			var mirrored struct{ Images []struct{ Digest string } }
+			if err := json.Unmarshal([]byte(r.stdout), &mirrored); err != nil || len(mirrored.Images) != 1 {
+				t.Fatalf("mirror: %v\n%s", err, r.stdout)
+			}
+			want := internal + "/mirror/team/web:1.0@" + mirrored.Images[0].Digest
+
+			// A wrong key: exit 3, nothing applied.
+			kube(3, "deploy", "app.tar", "--registry", mirror, "--key", "other.pub", "--insecure-ignore-tlog", "-n", ns)
+			nothingApplied("wrong key")
+
+			// A dry run checks every object with the server and applies nothing.
+			r = kube(0, append(deploy, "--dry-run")...)
+			if !strings.Contains(r.stdout, "Dry run:") || !strings.Contains(r.stdout, "Deployment/web") {
+				t.Fatalf("dry run output:\n%s", r.stdout)
+			}
+			nothingApplied("dry run")
+
+			// The deploy (verification offline, and recorded by the gate): every
+			// image points at the mirror by digest.
+			r = kube(0, append(deploy, "--offline", "--record-key", "gate.key")...)
+			if !strings.Contains(r.stderr, "extract --install-targets") {
+				t.Fatalf("expected the file with a target pointed to extract --install-targets:\n%s", r.stderr)
+			}
+			for _, name := range []string{"web", "hello-app", "hello-hook"} {
+				obj := get(t, c, "apps/v1", "Deployment", ns, name)
+				if obj == nil || podImage(t, obj) != want {
+					t.Fatalf("Deployment %s: expected image %s, found %v", name, want, obj)
+				}
+			}
+			if got := get(t, c, "v1", "Namespace", "", ns).GetLabels()[cluster.LabelManagedBy]; got != "airlock" {
+				t.Fatalf("the namespace is not labelled as airlock's: %q", got)
+			}
+			if web := get(t, c, "apps/v1", "Deployment", ns, "web"); !managedBy(web, "airlock") {
+				t.Fatalf("Deployment web is not applied by field manager airlock: %v", web.GetManagedFields())
+			}
+			var releases []struct{ Name, Revision, Status, Chart string }
+			if err := json.Unmarshal([]byte(helm("list", "-n", ns, "-o", "json")), &releases); err != nil || len(releases) != 1 ||
+				releases[0].Name != "hello" || releases[0].Revision != "1" || releases[0].Status != "deployed" {
+				t.Fatalf("helm list: %v %+v", err, releases)
+			}
+			if m := helm("get", "manifest", "hello", "-n", ns); !strings.Contains(m, want) || strings.Contains(m, imageRef) {
+				t.Fatalf("the release's manifest does not name the mirror:\n%s", m)
+			}
+
+			// The record, and status.
+			secret := get(t, c, "v1", "Secret", ns, "airlock-hello")
+			if secret == nil || secret.Object["type"] != "airlock.dev/deployment" {
+				t.Fatalf("no record secret: %v", secret)
+			}
+			// The gate's summary in it verifies, about the package's root.
+			vsa, _, _ := unstructured.NestedString(secret.Object, "data", "vsa.sigstore.json")
+			bundle, err := base64.StdEncoding.DecodeString(vsa)
+			if err != nil || len(bundle) == 0 {
+				t.Fatalf("no signed summary in the record: %v", err)
+			}
+			os.WriteFile(filepath.Join(dir, ns+".vsa.json"), bundle, 0o644)
+			r = kube(0, "status", "-n", ns, "--format", "json")
+			var status struct {
+				Packages []struct {
+					Name, Version, Digest, Signer, Namespace, DeployedAt string
+					Images                                               []struct{ Mirrored string }
+					Charts                                               []struct{ Release string; Revision int }
+				}
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &status); err != nil || len(status.Packages) != 1 {
+				t.Fatalf("status: %v\n%s", err, r.stdout)
+			}
+			p := status.Packages[0]
+			airlock(t, dir, 0, "verify", "--bundle", ns+".vsa.json", p.Digest, "--key", "gate.pub", "--insecure-ignore-tlog",
+				"--predicate-type", "https://slsa.dev/verification_summary/v1")
+			if p.Name != "hello" || p.Version != "1.0.0" || !strings.HasPrefix(p.Digest, "sha256:") || p.Signer == "" || p.Namespace != ns ||
+				p.DeployedAt == "" || len(p.Images) != 1 || p.Images[0].Mirrored != want || len(p.Charts) != 1 || p.Charts[0].Revision != 1 {
+				t.Fatalf("status: %+v", p)
+			}
+
+			// Deploying again changes nothing.
+			before := get(t, c, "apps/v1", "Deployment", ns, "web").GetResourceVersion()
+			r = kube(0, deploy...)
+			if strings.Contains(r.stderr, " created (") || strings.Contains(r.stderr, " configured (") || !strings.Contains(r.stdout, "revision 1, unchanged") {
+				t.Fatalf("a redeploy changed something:\n%s\n%s", r.stdout, r.stderr)
+			}
+			if after := get(t, c, "apps/v1", "Deployment", ns, "web").GetResourceVersion(); after != before {
+				t.Fatalf("a redeploy changed Deployment web (%s -> %s)", before, after)
+			}
+
+			// verify --deployed: the objects still carry the recorded images,
+			// until one is changed behind airlock's back.
+			kube(0, "verify", "--deployed", "hello", "-n", ns)
+			web := get(t, c, "apps/v1", "Deployment", ns, "web")
+			unstructured.SetNestedSlice(web.Object, []any{map[string]any{"name": "web", "image": imageRef}}, "spec", "template", "spec", "containers")
+			web.SetManagedFields(nil)
+			if _, err := c.Apply(context.Background(), web, cluster.ApplyOptions{Force: true}); err != nil {
+				t.Fatal(err)
+			}
+			r = kube(3, "verify", "--deployed", "hello", "-n", ns)
+			if !strings.Contains(r.stderr, "DEPLOYMENT_CHANGED") && !strings.Contains(r.stdout, "CHANGED") {
+				t.Fatalf("expected the change found:\n%s\n%s", r.stdout, r.stderr)
+			}
+		})
+	}
+	t.Run("refused", func(t *testing.T) { testDeployRefused(t, k, c, dir) })
+	t.Run("releases", func(t *testing.T) { testDeployReleases(t, k, c, dir, helm) })
+	t.Run("interrupted", func(t *testing.T) { testDeployInterrupted(t, k, c, dir) })
+}
+
+// testDeployInterrupted: the Go API, cancelled after the first object,
+// stops before the next and says what was not applied.
+func testDeployInterrupted(t *testing.T, k *airlocktest.Kube, c *cluster.Cluster, keyDir string) {
+	d := newDeployCase(t, k, keyDir, deployManifest)
+	pub, _ := os.ReadFile(filepath.Join(keyDir, "team.pub"))
+	team, err := policy.KeySigner("team.pub", pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var applied []string
+	res, err := airlockapi.Deploy(ctx, filepath.Join(d.dir, "app.tar"), airlockapi.DeployOptions{
+		VerifyOptions: airlockapi.VerifyOptions{Policy: policy.Policy{Signers: []policy.Signer{team}, InsecureIgnoreTlog: true}},
+		Cluster:       cluster.Options{Kubeconfig: k.Kubeconfig, Namespace: "stopped"},
+		DeployTo: airlockapi.DeployTo{Mirror: d.mirror, OnApply: func(o airlockapi.DeployedObject) {
+			applied = append(applied, o.Ref.String())
+			cancel()
+		}},
+	})
+	if !errors.Is(err, airlockapi.ErrDeploy) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("expected an interrupted deploy, got %v", err)
+	}
+	if len(applied) != 1 || !slices.Equal(res.NotApplied, []string{"stopped/Service/web", "release hello"}) {
+		t.Fatalf("applied %v, not applied %v", applied, res.NotApplied)
+	}
+	if get(t, c, "apps/v1", "Deployment", "stopped", "web") == nil || get(t, c, "v1", "Service", "stopped", "web") != nil {
+		t.Fatal("expected the first object applied and the second not")
+	}
+	if !res.Verification.Verified {
+		t.Fatalf("the verification is not reported: %+v", res.Verification)
+	}
+}
+
+// deployCase is one deploy from a fresh folder holding the team's key.
+type deployCase struct {
+	t      *testing.T
+	dir    string
+	k      *airlocktest.Kube
+	mirror string
+}
+
+// newDeployCase writes and mirrors a package whose manifest is manifest.
+func newDeployCase(t *testing.T, k *airlocktest.Kube, keyDir, manifest string) *deployCase {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"team.key", "team.pub"} {
+		data, _ := os.ReadFile(filepath.Join(keyDir, f))
+		os.WriteFile(filepath.Join(dir, f), data, 0o600)
+	}
+	deployPackage(t, dir, manifest)
+	d := &deployCase{t: t, dir: dir, k: k, mirror: "oci://" + airlocktest.NewRegistry(t) + "/mirror"}
+	airlock(t, dir, 0, "mirror", "app.tar", d.mirror, "--key", "team.pub", "--insecure-ignore-tlog")
+	return d
+}
+
+// deploy runs airlock deploy into ns with more arguments.
+func (d *deployCase) deploy(want int, ns string, args ...string) result {
+	d.t.Helper()
+	return airlock(d.t, d.dir, want, append([]string{"deploy", "app.tar", "--registry", d.mirror, "--key", "team.pub",
+		"--insecure-ignore-tlog", "-n", ns, "--kubeconfig", d.k.Kubeconfig}, args...)...)
+}
+
+// values writes a values file and returns hello=PATH.
+func (d *deployCase) values(name, content string) string {
+	p := filepath.Join(d.dir, name)
+	os.WriteFile(p, []byte(content), 0o644)
+	return "hello=" + p
+}
+
+// testDeployRefused: a manifest the server rejects applies nothing, in a
+// new namespace (which the check made is deleted again) or not.
+func testDeployRefused(t *testing.T, k *airlocktest.Kube, c *cluster.Cluster, keyDir string) {
+	for i, bad := range []struct{ doc, says string }{
+		{"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: bad}\nspec: {replicas: \"x\"}\n", "expected numeric"},
+		{"apiVersion: v1\nkind: Service\nmetadata: {name: bad}\nspec:\n  ports: [{port: 70000}]\n", "70000"},
+	} {
+		ns := fmt.Sprintf("refused-%d", i)
+		d := newDeployCase(t, k, keyDir, deployManifest+"---\n"+bad.doc)
+		r := d.deploy(1, ns)
+		if !strings.Contains(r.stderr, "server-side dry run") || !strings.Contains(r.stderr, bad.says) || !strings.Contains(r.stderr, "nothing was applied") {
+			t.Fatalf("expected the dry run's refusal (%s):\n%s", bad.says, r.stderr)
+		}
+		if get(t, c, "apps/v1", "Deployment", ns, "web") != nil || get(t, c, "v1", "Secret", ns, "airlock-hello") != nil {
+			t.Fatalf("%s: a refused package applied something", ns)
+		}
+		if n := get(t, c, "v1", "Namespace", "", ns); n != nil && n.GetDeletionTimestamp() == nil {
+			t.Fatalf("%s: the namespace made for the check was left", ns)
+		}
+	}
+}
+
+// testDeployReleases: an upgrade only when something differs, a failed
+// upgrade rolled back, a failed install uninstalled.
+func testDeployReleases(t *testing.T, k *airlocktest.Kube, c *cluster.Cluster, keyDir string, helm func(...string) string) {
+	d := newDeployCase(t, k, keyDir, deployManifest)
+	d.deploy(0, "up")
+	r := d.deploy(0, "up", "--values", d.values("v2.yaml", "replicas: 2\n"))
+	if !strings.Contains(r.stdout, "revision 2, configured") {
+		t.Fatalf("expected an upgrade to revision 2:\n%s", r.stdout)
+	}
+	replicas := func(ns string) int64 {
+		n, _, _ := unstructured.NestedInt64(get(t, c, "apps/v1", "Deployment", ns, "hello-app").Object, "spec", "replicas")
+		return n
+	}
+	if replicas("up") != 2 {
+		t.Fatal("the upgrade did not apply the values")
+	}
+	failing := d.values("fail.yaml", "replicas: 3\nfailingHook: true\n")
+	r = d.deploy(1, "up", "--values", failing, "--wait-timeout", "3s")
+	if !strings.Contains(r.stderr, "rolled back to revision 2") || !strings.Contains(r.stdout, "Not applied: release hello") {
+		t.Fatalf("expected the failed upgrade rolled back:\n%s\n%s", r.stdout, r.stderr)
+	}
+	if replicas("up") != 2 {
+		t.Fatal("the failed upgrade was not rolled back")
+	}
+	if !strings.Contains(helm("status", "hello", "-n", "up"), "STATUS: deployed") {
+		t.Fatal("the release is not deployed after the rollback")
+	}
+	r = d.deploy(1, "fresh", "--values", failing, "--wait-timeout", "3s")
+	if !strings.Contains(r.stderr, "uninstalled again") {
+		t.Fatalf("expected the failed install uninstalled:\n%s", r.stderr)
+	}
+	if out := helm("list", "-n", "fresh", "-q"); strings.TrimSpace(out) != "" {
+		t.Fatalf("a failed install left a release: %s", out)
+	}
+	if get(t, c, "v1", "Secret", "fresh", "airlock-hello") != nil {
+		t.Fatal("a failed deploy wrote its record")
+	}
+	d.deploy(1, "up", "--components", "nope")
+}
+
+// managedBy says a field manager owns part of obj.
+func managedBy(obj *unstructured.Unstructured, manager string) bool {
+	for _, f := range obj.GetManagedFields() {
+		if f.Manager == manager {
+			return true
+		}
+	}
+	return false
+}
