@@ -25,11 +25,11 @@ func TestDecode(t *testing.T) {
 		t.Fatalf("decoded %v", got)
 	}
 	for _, bad := range []string{
-		"apiVersion: v1\nkind: ConfigMap\n",                                    // no name
-		"kind: ConfigMap\nmetadata: {name: a}\n",                               // no apiVersion
-		"apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: a-}\n",      // apply needs a name
+		"apiVersion: v1\nkind: ConfigMap\n",                                     // no name
+		"kind: ConfigMap\nmetadata: {name: a}\n",                                // no apiVersion
+		"apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: a-}\n",       // apply needs a name
 		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: [unclosed", // not YAML
-		strings.Repeat("#", cluster.MaxManifest+1),                             // too large
+		strings.Repeat("#", cluster.MaxManifest+1),                              // too large
 	} {
 		if _, err := cluster.Decode([]byte(bad)); !errors.Is(err, cluster.ErrManifest) {
 			t.Errorf("%.40q: expected ErrManifest, got %v", bad, err)

@@ -243,7 +243,10 @@ func TestDeploy(t *testing.T) {
 				Packages []struct {
 					Name, Version, Digest, Signer, Namespace, DeployedAt string
 					Images                                               []struct{ Mirrored string }
-					Charts                                               []struct{ Release string; Revision int }
+					Charts                                               []struct {
+						Release  string
+						Revision int
+					}
 				}
 			}
 			if err := json.Unmarshal([]byte(r.stdout), &status); err != nil || len(status.Packages) != 1 {
