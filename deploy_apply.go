@@ -34,6 +34,9 @@ import (
 func (h *Handle) Deploy(ctx context.Context, c *cluster.Cluster, to DeployTo) (*DeployResult, error) {
 	res := &DeployResult{Verification: h.res, Namespace: c.Namespace(), DryRun: to.DryRun,
 		Components: []string{}, Objects: []DeployedObject{}, Charts: []DeployedChart{}, Images: []DeployedImage{}}
+	if _, err := RecordName(h.pkg.Info().Name); err != nil {
+		return res, err
+	}
 	plan, err := h.deployPlan(ctx, to)
 	if err != nil {
 		return res, failPlan(h, err)
@@ -122,11 +125,13 @@ type deployer struct {
 	made []string
 }
 
-// step is one object to check: from a manifest, or a chart's rendering.
+// step is one object to check: from a manifest, or a chart (its crds/,
+// which airlock applies, or its rendering, which Helm applies).
 type step struct {
 	comp  string
 	chart string
 	obj   *unstructured.Unstructured
+	helm  bool
 }
 
 // steps lists every object of the plan, in order.
@@ -137,8 +142,11 @@ func (d *deployer) steps() []step {
 			out = append(out, step{comp: comp.name, obj: obj})
 		}
 		for _, ch := range comp.charts {
-			for _, obj := range ch.rendered.Objects {
+			for _, obj := range ch.rendered.CRDs {
 				out = append(out, step{comp: comp.name, chart: ch.name, obj: obj})
+			}
+			for _, obj := range ch.rendered.Objects {
+				out = append(out, step{comp: comp.name, chart: ch.name, obj: obj, helm: true})
 			}
 		}
 	}
@@ -162,9 +170,9 @@ func (d *deployer) dryRun(ctx context.Context) error {
 		}
 	}
 	for _, s := range d.steps() {
-		// A chart's objects are Helm's to own: the dry run checks them, and
+		// A release's objects are Helm's to own: the dry run checks them, and
 		// Helm reports conflicts when it applies them.
-		_, err := d.c.Apply(ctx, s.obj, cluster.ApplyOptions{DryRun: true, Force: d.to.ForceConflicts || s.chart != ""})
+		_, err := d.c.Apply(ctx, s.obj, cluster.ApplyOptions{DryRun: true, Force: d.to.ForceConflicts || s.helm})
 		if errors.Is(err, cluster.ErrNamespaceMissing) {
 			waiting = append(waiting, s)
 			missing[namespaceOf(d.c, s.obj)] = true
@@ -200,7 +208,7 @@ func (d *deployer) checkInNewNamespaces(ctx context.Context, waiting []step, mis
 		}
 	}
 	for _, s := range waiting {
-		if _, err := d.c.Apply(ctx, s.obj, cluster.ApplyOptions{DryRun: true, Force: d.to.ForceConflicts || s.chart != ""}); err != nil {
+		if _, err := d.c.Apply(ctx, s.obj, cluster.ApplyOptions{DryRun: true, Force: d.to.ForceConflicts || s.helm}); err != nil {
 			return d.undoNamespaces(ctx, fmt.Errorf("server-side dry run: %w", err))
 		}
 	}
@@ -211,7 +219,7 @@ func (d *deployer) checkInNewNamespaces(ctx context.Context, waiting []step, mis
 // when it has one, else airlock's.
 func (d *deployer) makeNamespace(ctx context.Context, ns string) error {
 	for _, s := range d.steps() {
-		if s.obj.GetKind() == "Namespace" && s.obj.GetAPIVersion() == "v1" && s.obj.GetName() == ns && s.chart == "" {
+		if s.obj.GetKind() == "Namespace" && s.obj.GetAPIVersion() == "v1" && s.obj.GetName() == ns && !s.helm {
 			if _, err := d.c.Apply(ctx, s.obj, cluster.ApplyOptions{Force: d.to.ForceConflicts}); err != nil {
 				return err
 			}

@@ -4,23 +4,46 @@
 package airlock
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
+	"github.com/opencontainers/go-digest"
+
 	"github.com/airlock-dev/airlock/cluster"
 	"github.com/airlock-dev/airlock/kube"
+	"github.com/airlock-dev/airlock/policy"
+	"github.com/airlock-dev/airlock/trust"
 	"github.com/airlock-dev/airlock/verify"
 )
 
+// VerifyDeployedOptions tunes [VerifyDeployed].
+type VerifyDeployedOptions struct {
+	// Cluster says which cluster and namespace.
+	Cluster cluster.Options
+	// Policy, when it names signers, requires the record to be signed by
+	// one of them (a gate's key, deploy's RecordOptions): record.json is
+	// checked against record.sigstore.json before anything in it is
+	// believed. Default: the record is taken as the cluster keeps it, as
+	// trustworthy as the cluster's access control on Secrets.
+	Policy policy.Policy
+	// Trust is the trust material for keyless signers. Default: the
+	// embedded public-good root.
+	Trust *trust.Material
+}
+
 // VerifyDeployed reads the deployment record of package name in the
-// namespace opts.Cluster names and checks that every object it lists with
-// images is still in the cluster and still carries exactly the images the
-// record says it was deployed with, container by container. A change is a
-// verification failure (DEPLOYMENT_CHANGED); a record that cannot be read
-// is an error.
-func VerifyDeployed(ctx context.Context, name string, opts StatusOptions) (*DeployedVerification, error) {
+// namespace opts.Cluster names, checks its signature when opts.Policy
+// names signers, and checks that every object it lists with images is
+// still in the cluster and still carries exactly the images the record
+// says it was deployed with, container by container. An unsigned or
+// forged record (under a policy) or a change is a verification failure
+// (DEPLOYMENT_CHANGED, or the signature's reason); a record that cannot be
+// read is an error.
+func VerifyDeployed(ctx context.Context, name string, opts VerifyDeployedOptions) (*DeployedVerification, error) {
 	out := &DeployedVerification{Objects: []DeployedCheck{}}
 	c, err := cluster.Connect(opts.Cluster)
 	if err != nil {
@@ -33,6 +56,12 @@ func VerifyDeployed(ctx context.Context, name string, opts StatusOptions) (*Depl
 	stored, err := c.Record(ctx, c.Namespace(), secret)
 	if err != nil {
 		return out, err
+	}
+	if len(opts.Policy.Signers) > 0 {
+		if out.RecordSigner, err = checkRecordSignature(*stored, opts); err != nil {
+			out.Failure = failureInfo(err)
+			return out, err
+		}
 	}
 	if out.Record, err = decodeRecord(*stored); err != nil {
 		return out, err
@@ -58,7 +87,7 @@ func VerifyDeployed(ctx context.Context, name string, opts StatusOptions) (*Depl
 	if len(changed) > 0 {
 		err := verify.Fail(verify.ReasonDeploymentChanged, "%d of %d objects deployed from %s %s changed: %s",
 			len(changed), len(out.Objects), out.Record.Name, out.Record.Version, strings.Join(changed, "; "))
-		out.Failure = &verify.FailureInfo{Reason: verify.ReasonDeploymentChanged, Message: err.Error()}
+		out.Failure = failureInfo(err)
 		return out, err
 	}
 	out.Verified = true
@@ -93,4 +122,34 @@ func list(images []string) string {
 		return "none"
 	}
 	return strings.Join(images, ", ")
+}
+
+// checkRecordSignature verifies the record's exact bytes against its
+// signature under the policy, and returns who signed it.
+func checkRecordSignature(s cluster.StoredRecord, opts VerifyDeployedOptions) (string, error) {
+	sig, ok := s.Data[RecordSignatureKey]
+	if !ok {
+		return "", verify.Fail(verify.ReasonNoSignature, "secret %s/%s: expected the record signed (%s), found no signature: it was not written by a deploy with --record-key",
+			s.Namespace, s.Name, RecordSignatureKey)
+	}
+	data := s.Data[RecordDataKey]
+	v, err := verifier(opts.Trust)
+	if err != nil {
+		return "", err
+	}
+	art := verify.Artifact{Digest: digest.FromBytes(data), Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
+	res, err := v.Bundle(s.Namespace+"/"+s.Name+"/"+RecordSignatureKey, sig, art, opts.Policy)
+	if err != nil {
+		return "", err
+	}
+	return signerOf(res), nil
+}
+
+// failureInfo is err as a result's failure.
+func failureInfo(err error) *verify.FailureInfo {
+	info := &verify.FailureInfo{Message: err.Error()}
+	if f, ok := verify.AsFailure(err); ok {
+		info.Reason = f.Reason
+	}
+	return info
 }

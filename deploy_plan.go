@@ -126,6 +126,9 @@ func (h *Handle) deployComponent(ctx context.Context, p *deployPlan, name string
 				return nil, fmt.Errorf("component %s: %s: %w", name, title, err)
 			}
 			for _, obj := range objs {
+				if obj.GetKind() == "Secret" && obj.Object["type"] == cluster.RecordType {
+					return nil, fmt.Errorf("component %s: %s: a package cannot carry a deployment record (Secret %s of type %s)", name, title, obj.GetName(), cluster.RecordType)
+				}
 				if err := p.rewrite(obj); err != nil {
 					return nil, fmt.Errorf("component %s: %s: %w", name, title, err)
 				}

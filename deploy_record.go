@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/airlock-dev/airlock/cluster"
+	"github.com/airlock-dev/airlock/sign"
 	"github.com/airlock-dev/airlock/verify"
 )
 
@@ -24,6 +25,11 @@ const (
 	// RecordVSAKey holds the gate's signed verification summary (a Sigstore
 	// bundle), when the deploy was asked to sign one.
 	RecordVSAKey = "vsa.sigstore.json"
+	// RecordSignatureKey holds the gate's signature over the exact bytes
+	// of record.json (a Sigstore bundle with a message signature), made
+	// with the same key: [VerifyDeployed] checks it before it believes
+	// anything the record says.
+	RecordSignatureKey = "record.sigstore.json"
 )
 
 // maxRecord bounds a record read back from the cluster.
@@ -56,7 +62,9 @@ type DeploymentRecord struct {
 	Images     []DeployedImage  `json:"images"`
 	Objects    []DeployedObject `json:"objects"`
 	// Signed says the record Secret also holds the gate's signed
-	// verification summary (vsa.sigstore.json).
+	// verification summary (vsa.sigstore.json) and its signature over this
+	// record (record.sigstore.json). It is written by whoever wrote the
+	// Secret: only [VerifyDeployed] with the gate's key proves it.
 	Signed bool `json:"signed"`
 	// Airlock is the airlock version that deployed it.
 	Airlock string `json:"airlock"`
@@ -107,11 +115,14 @@ func (h *Handle) writeRecord(ctx context.Context, c *cluster.Cluster, plan *depl
 	location := c.Namespace() + "/" + name
 	if to.Record != nil {
 		r, err := h.Record(ctx, "k8s://"+c.Server()+"/namespaces/"+location, *to.Record)
+		if err == nil {
+			secret[RecordVSAKey] = r.Bundle
+			h.recorded(r, "secret "+location)
+			secret[RecordSignatureKey], err = sign.Message(ctx, data, to.Record.Key, to.Record.Sign)
+		}
 		if err != nil {
 			return fmt.Errorf("%w: everything was applied, but the record could not be signed: %v", ErrDeploy, err)
 		}
-		secret[RecordVSAKey] = r.Bundle
-		h.recorded(r, "secret "+location)
 	}
 	if err := c.WriteRecord(context.WithoutCancel(ctx), c.Namespace(), name, info.Name, secret); err != nil {
 		return fmt.Errorf("%w: everything was applied, but the record was not written: %v", ErrDeploy, err)
@@ -181,8 +192,12 @@ type DeployedCheck struct {
 
 // DeployedVerification is what [VerifyDeployed] checked.
 type DeployedVerification struct {
-	Verified bool                `json:"verified"`
-	Record   *DeploymentRecord   `json:"record"`
-	Objects  []DeployedCheck     `json:"objects"`
-	Failure  *verify.FailureInfo `json:"failure,omitempty"`
+	Verified bool `json:"verified"`
+	// RecordSigner is who signed the record, when a policy was given and
+	// the signature verified; empty when the record was taken as the
+	// cluster keeps it.
+	RecordSigner string              `json:"recordSigner,omitempty"`
+	Record       *DeploymentRecord   `json:"record"`
+	Objects      []DeployedCheck     `json:"objects"`
+	Failure      *verify.FailureInfo `json:"failure,omitempty"`
 }

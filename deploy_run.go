@@ -12,11 +12,13 @@ import (
 	"github.com/airlock-dev/airlock/cluster"
 )
 
-// unit is one thing apply does: an object, or a chart's release.
+// unit is one thing apply does: an object (of a manifest, or of a
+// chart's crds/, from chartName), or a chart's release.
 type unit struct {
-	comp  string
-	obj   *unstructured.Unstructured
-	chart *deployChart
+	comp      string
+	chartName string
+	obj       *unstructured.Unstructured
+	chart     *deployChart
 }
 
 func (u unit) String() string {
@@ -35,6 +37,9 @@ func (d *deployer) apply(ctx context.Context) error {
 			units = append(units, unit{comp: comp.name, obj: obj})
 		}
 		for _, ch := range comp.charts {
+			for _, crd := range ch.rendered.CRDs {
+				units = append(units, unit{comp: comp.name, chartName: ch.name, obj: crd})
+			}
 			units = append(units, unit{comp: comp.name, chart: ch})
 		}
 	}
@@ -56,7 +61,7 @@ func (d *deployer) applyUnit(ctx context.Context, u unit) error {
 		if err != nil {
 			return err
 		}
-		d.report(deployed(step{comp: u.comp, obj: u.obj}, change))
+		d.report(deployed(step{comp: u.comp, chart: u.chartName, obj: u.obj}, change))
 		return nil
 	}
 	ch := u.chart

@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -46,7 +48,10 @@ var ErrRejected = errors.New("rejected by the API server")
 // not exist (it is an [ErrRejected] too).
 var ErrNamespaceMissing = fmt.Errorf("%w (no such namespace)", ErrRejected)
 
-// Apply applies obj by server-side apply under [FieldManager]. A
+// Apply applies obj by server-side apply under [FieldManager]. An object
+// that exists and that airlock did not apply before is refused, unless
+// opts.Force takes it over (as Helm refuses to adopt what it did not
+// make): a package cannot merge into another owner's object. A
 // namespaced object without a namespace goes to the cluster's namespace
 // (obj is changed to say so); a cluster-scoped one loses any namespace it
 // named. It reports whether the object was created, changed or left as
@@ -63,6 +68,10 @@ func (c *Cluster) Apply(ctx context.Context, obj *unstructured.Unstructured, opt
 	case err != nil:
 		return "", c.explain(obj, err)
 	}
+	if before != nil && !opts.Force && !managedBy(before, FieldManager) {
+		return "", fmt.Errorf("%s: %w: it exists and airlock did not apply it (its managers: %s); --force-conflicts takes it over",
+			RefOf(obj), ErrConflict, strings.Join(managers(before), ", "))
+	}
 	ao := metav1.ApplyOptions{FieldManager: FieldManager, Force: opts.Force}
 	if opts.DryRun {
 		ao.DryRun = []string{metav1.DryRunAll}
@@ -78,6 +87,25 @@ func (c *Cluster) Apply(ctx context.Context, obj *unstructured.Unstructured, opt
 		return Unchanged, nil
 	}
 	return Configured, nil
+}
+
+// managedBy says manager owns some of obj's fields.
+func managedBy(obj *unstructured.Unstructured, manager string) bool {
+	return slices.Contains(managers(obj), manager)
+}
+
+// managers lists obj's field managers.
+func managers(obj *unstructured.Unstructured) []string {
+	var out []string
+	for _, f := range obj.GetManagedFields() {
+		if !slices.Contains(out, f.Manager) {
+			out = append(out, f.Manager)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{"none recorded"}
+	}
+	return out
 }
 
 // Get reads the object ref names (nil, nil when it does not exist).

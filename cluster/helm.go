@@ -57,12 +57,20 @@ type HelmOptions struct {
 type Rendered struct {
 	// Objects are the release's objects and its hooks', post-rendered.
 	Objects []*unstructured.Unstructured
+	// CRDs are the chart's crds/ (its subcharts' included): Helm would
+	// create them unchecked, so they are the caller's to check and apply
+	// before the release, like a manifest's objects. Only
+	// CustomResourceDefinitions are accepted there.
+	CRDs []*unstructured.Unstructured
 	// Current is the revision deployed now (0: none).
 	Current int
 	// Changed says the release would differ from the deployed one (its
 	// chart, values, objects or hooks), or that none is deployed.
 	Changed bool
 	chart   *chart.Chart
+	// checked is what the post-renderer wrote when the chart was checked:
+	// the install must render exactly that, or apply nothing.
+	checked []byte
 }
 
 // ChartResult is what [Cluster.InstallChart] did.
@@ -89,16 +97,20 @@ func (c *Cluster) RenderChart(ctx context.Context, ch Chart) (*Rendered, error) 
 	if err != nil {
 		return nil, err
 	}
+	crds, err := chartCRDs(ch.Release, loaded)
+	if err != nil {
+		return nil, err
+	}
 	pr := &postRenderer{fn: ch.PostRender}
 	var got ri.Releaser
 	if current == nil {
 		in := action.NewInstall(cfg)
 		in.ReleaseName, in.Namespace, in.PostRenderer = ch.Release, c.ns(ch), pr
-		in.DryRunStrategy, in.ServerSideApply = action.DryRunServer, true
+		in.DryRunStrategy, in.ServerSideApply, in.SkipCRDs = action.DryRunServer, true, true
 		got, err = in.RunWithContext(ctx, loaded, ch.Values)
 	} else {
 		up := action.NewUpgrade(cfg)
-		up.Namespace, up.PostRenderer, up.DryRunStrategy = c.ns(ch), pr, action.DryRunServer
+		up.Namespace, up.PostRenderer, up.DryRunStrategy, up.SkipCRDs = c.ns(ch), pr, action.DryRunServer, true
 		got, err = up.RunWithContext(ctx, ch.Release, loaded, ch.Values)
 	}
 	if err != nil {
@@ -108,7 +120,7 @@ func (c *Cluster) RenderChart(ctx context.Context, ch Chart) (*Rendered, error) 
 	if err != nil {
 		return nil, err
 	}
-	r := &Rendered{chart: loaded, Changed: true}
+	r := &Rendered{chart: loaded, Changed: true, CRDs: crds, checked: append([]byte{}, pr.out...)}
 	if r.Objects, err = Decode([]byte(rel.Manifest)); err != nil {
 		return nil, fmt.Errorf("chart %s: %w", ch.Release, err)
 	}
@@ -142,20 +154,23 @@ func (c *Cluster) InstallChart(ctx context.Context, ch Chart, r *Rendered, opts 
 	if opts.Wait {
 		wait = kube.StatusWatcherStrategy
 	}
-	pr := &postRenderer{fn: ch.PostRender}
+	pr := &postRenderer{fn: ch.PostRender, want: r.checked, release: ch.Release}
 	var got ri.Releaser
 	change := Created
 	if r.Current == 0 {
 		in := action.NewInstall(cfg)
-		in.ReleaseName, in.Namespace, in.PostRenderer, in.ServerSideApply = ch.Release, c.ns(ch), pr, true
+		in.ReleaseName, in.Namespace, in.PostRenderer, in.ServerSideApply, in.SkipCRDs = ch.Release, c.ns(ch), pr, true, true
 		in.ForceConflicts, in.WaitStrategy, in.Timeout, in.RollbackOnFailure = opts.ForceConflicts, wait, timeout, opts.Wait
 		got, err = in.RunWithContext(ctx, r.chart, ch.Values)
 	} else {
 		change = Configured
 		up := action.NewUpgrade(cfg)
-		up.Namespace, up.PostRenderer, up.ServerSideApply, up.MaxHistory = c.ns(ch), pr, "true", 10
+		up.Namespace, up.PostRenderer, up.ServerSideApply, up.MaxHistory, up.SkipCRDs = c.ns(ch), pr, "true", 10, true
 		up.ForceConflicts, up.WaitStrategy, up.Timeout, up.RollbackOnFailure = opts.ForceConflicts, wait, timeout, opts.Wait
 		got, err = up.RunWithContext(ctx, ch.Release, r.chart, ch.Values)
+	}
+	if errors.Is(err, ErrRenderedDifferently) {
+		return ChartResult{Revision: r.Current}, fmt.Errorf("release %s: %w (nothing of it was applied)", ch.Release, err)
 	}
 	if err != nil {
 		return ChartResult{Revision: r.Current}, c.undo(cfg, ch, r, opts, err)
@@ -262,11 +277,21 @@ func differs(cur, next *release.Release) bool {
 	return errA != nil || errB != nil || !bytes.Equal(a, b)
 }
 
+// ErrRenderedDifferently marks a chart that rendered, when it was to be
+// installed, something other than what was checked (its templates read
+// the cluster with lookup, or use random values or the time).
+var ErrRenderedDifferently = errors.New("the chart rendered differently than when it was checked")
+
 // postRenderer applies a function to each object Helm rendered, and
 // writes them out again as YAML (Helm's filename annotations kept, in
-// their metadata). What Helm then parses is what the function saw.
+// their metadata). What Helm then parses is what the function saw. With
+// want set, anything but those bytes is refused, before Helm applies any
+// of it.
 type postRenderer struct {
-	fn func(*unstructured.Unstructured) error
+	fn      func(*unstructured.Unstructured) error
+	want    []byte
+	release string
+	out     []byte
 }
 
 // Run implements Helm's postrenderer.PostRenderer.
@@ -289,5 +314,29 @@ func (p *postRenderer) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
 		out.WriteString("---\n")
 		out.Write(data)
 	}
+	if p.want != nil && !bytes.Equal(out.Bytes(), p.want) {
+		return nil, fmt.Errorf("%w: %s's templates give another result each time (lookup, random values, the time): airlock installs only what it checked", ErrRenderedDifferently, p.release)
+	}
+	p.out = bytes.Clone(out.Bytes())
 	return &out, nil
+}
+
+// chartCRDs reads a chart's crds/ folders, refusing anything but
+// CustomResourceDefinitions there.
+func chartCRDs(release string, ch *chart.Chart) ([]*unstructured.Unstructured, error) {
+	var out []*unstructured.Unstructured
+	for _, crd := range ch.CRDObjects() {
+		objs, err := Decode(crd.File.Data)
+		if err != nil {
+			return nil, fmt.Errorf("chart %s: %s: %w", release, crd.Filename, err)
+		}
+		for _, o := range objs {
+			if o.GetAPIVersion() != "apiextensions.k8s.io/v1" || o.GetKind() != "CustomResourceDefinition" {
+				return nil, fmt.Errorf("chart %s: %s: %w: expected only CustomResourceDefinitions in crds/, found %s %s",
+					release, crd.Filename, ErrManifest, o.GetAPIVersion(), RefOf(o))
+			}
+		}
+		out = append(out, objs...)
+	}
+	return out, nil
 }

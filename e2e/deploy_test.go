@@ -98,19 +98,25 @@ spec:
 // deployPackage writes a signed package whose component carries an image,
 // names it in a manifest and in a chart (and its hook), and has a file
 // with a target.
-func deployPackage(t *testing.T, dir, manifest string) (imageRef string) {
+func deployPackage(t *testing.T, dir, manifest string, extra map[string]string) (imageRef string) {
 	t.Helper()
 	upstream := airlocktest.NewRegistry(t)
 	airlocktest.PushImage(t, upstream, "team/web", "1.0")
 	imageRef = upstream + "/team/web:1.0"
 	pkg := airlocktest.WritePackage(t, "- ref: "+imageRef)
-	for name, content := range map[string]string{
-		"manifests/deploy.yaml":            strings.ReplaceAll(manifest, "IMAGE", imageRef),
+	files := map[string]string{
+		"manifests/deploy.yaml":            manifest,
 		"charts/hello/values.yaml":         "image: " + imageRef + "\n",
 		"charts/hello/templates/app.yaml":  chartTemplate,
 		"charts/hello/templates/hook.yaml": chartHook,
 		"charts/hello/templates/job.yaml":  chartJob,
-	} {
+	}
+	for name, content := range extra {
+		files[name] = content
+	}
+	for name, content := range files {
+		content = strings.ReplaceAll(content, "IMAGE", imageRef)
+		os.MkdirAll(filepath.Dir(filepath.Join(pkg, filepath.FromSlash(name))), 0o755)
 		if err := os.WriteFile(filepath.Join(pkg, filepath.FromSlash(name)), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -150,22 +156,16 @@ func TestDeploy(t *testing.T) {
 	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "team")
 	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "other")
 	airlock(t, dir, 0, "key", "generate", "--output-key-prefix", "gate")
-	imageRef := deployPackage(t, dir, deployManifest)
-	kube := func(want int, args ...string) result {
-		return airlock(t, dir, want, append(args, "--kubeconfig", k.Kubeconfig)...)
-	}
-	helm := func(args ...string) string {
-		r := run(t, dir, []string{"HELM_CONFIG_HOME=" + t.TempDir(), "HELM_CACHE_HOME=" + t.TempDir()}, helmBin, append(args, "--kubeconfig", k.Kubeconfig)...)
-		if r.code != 0 {
-			t.Fatalf("helm %s: %s", strings.Join(args, " "), r.stderr)
-		}
-		return r.stdout
-	}
+	imageRef := deployPackage(t, dir, deployManifest, nil)
 	n := 0
 	for kind, internal := range registries(t) {
 		n++
 		ns := fmt.Sprintf("apps-%d", n)
 		t.Run(kind, func(t *testing.T) {
+			kube := func(want int, args ...string) result {
+				return airlock(t, dir, want, append(args, "--kubeconfig", k.Kubeconfig)...)
+			}
+			helm := helmOn(t, k, helmBin)
 			mirror := "oci://" + internal + "/mirror"
 			deploy := []string{"deploy", "app.tar", "--registry", mirror, "--key", "team.pub", "--insecure-ignore-tlog", "-n", ns}
 			nothingApplied := func(when string) {
@@ -262,7 +262,7 @@ func TestDeploy(t *testing.T) {
 
 			// Deploying again changes nothing.
 			before := get(t, c, "apps/v1", "Deployment", ns, "web").GetResourceVersion()
-			r = kube(0, deploy...)
+			r = kube(0, append(deploy, "--record-key", "gate.key")...)
 			if strings.Contains(r.stderr, " created (") || strings.Contains(r.stderr, " configured (") || !strings.Contains(r.stdout, "revision 1, unchanged") {
 				t.Fatalf("a redeploy changed something:\n%s\n%s", r.stdout, r.stderr)
 			}
@@ -271,8 +271,30 @@ func TestDeploy(t *testing.T) {
 			}
 
 			// verify --deployed: the objects still carry the recorded images,
-			// until one is changed behind airlock's back.
+			// until one is changed behind airlock's back; with the gate's key
+			// the record itself must be the one the gate signed.
 			kube(0, "verify", "--deployed", "hello", "-n", ns)
+			r = kube(0, "verify", "--deployed", "hello", "-n", ns, "--key", "gate.pub", "--insecure-ignore-tlog")
+			if !strings.Contains(r.stdout, "the record is signed by gate.pub") {
+				t.Fatalf("expected the record's signature checked:\n%s", r.stdout)
+			}
+			kube(3, "verify", "--deployed", "hello", "-n", ns, "--key", "other.pub", "--insecure-ignore-tlog")
+			// A record copied without its signature, as anyone who may write
+			// Secrets could: refused under the gate's key.
+			data, _, _ := unstructured.NestedStringMap(secret.Object, "data")
+			delete(data, "record.sigstore.json")
+			forged := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Secret", "type": "airlock.dev/deployment",
+				"metadata": map[string]any{"name": "airlock-forged", "namespace": ns}, "data": map[string]any{}}}
+			for key, v := range data {
+				unstructured.SetNestedField(forged.Object, v, "data", key)
+			}
+			if _, err := c.Apply(context.Background(), forged, cluster.ApplyOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			r = kube(3, "verify", "--deployed", "forged", "-n", ns, "--key", "gate.pub", "--insecure-ignore-tlog")
+			if !strings.Contains(r.stderr, "NO_SIGNATURE") && !strings.Contains(r.stderr, "found no signature") {
+				t.Fatalf("expected an unsigned record refused:\n%s", r.stderr)
+			}
 			web := get(t, c, "apps/v1", "Deployment", ns, "web")
 			unstructured.SetNestedSlice(web.Object, []any{map[string]any{"name": "web", "image": imageRef}}, "spec", "template", "spec", "containers")
 			web.SetManagedFields(nil)
@@ -286,14 +308,15 @@ func TestDeploy(t *testing.T) {
 		})
 	}
 	t.Run("refused", func(t *testing.T) { testDeployRefused(t, k, c, dir) })
-	t.Run("releases", func(t *testing.T) { testDeployReleases(t, k, c, dir, helm) })
+	t.Run("releases", func(t *testing.T) { testDeployReleases(t, k, c, dir, helmOn(t, k, helmBin)) })
 	t.Run("interrupted", func(t *testing.T) { testDeployInterrupted(t, k, c, dir) })
+	t.Run("attacks", func(t *testing.T) { testDeployAttacks(t, k, c, dir) })
 }
 
 // testDeployInterrupted: the Go API, cancelled after the first object,
 // stops before the next and says what was not applied.
 func testDeployInterrupted(t *testing.T, k *airlocktest.Kube, c *cluster.Cluster, keyDir string) {
-	d := newDeployCase(t, k, keyDir, deployManifest)
+	d := newDeployCase(t, k, keyDir, deployManifest, nil)
 	pub, _ := os.ReadFile(filepath.Join(keyDir, "team.pub"))
 	team, err := policy.KeySigner("team.pub", pub)
 	if err != nil {
@@ -330,18 +353,19 @@ type deployCase struct {
 	dir    string
 	k      *airlocktest.Kube
 	mirror string
+	image  string
 }
 
 // newDeployCase writes and mirrors a package whose manifest is manifest.
-func newDeployCase(t *testing.T, k *airlocktest.Kube, keyDir, manifest string) *deployCase {
+func newDeployCase(t *testing.T, k *airlocktest.Kube, keyDir, manifest string, extra map[string]string) *deployCase {
 	t.Helper()
 	dir := t.TempDir()
 	for _, f := range []string{"team.key", "team.pub"} {
 		data, _ := os.ReadFile(filepath.Join(keyDir, f))
 		os.WriteFile(filepath.Join(dir, f), data, 0o600)
 	}
-	deployPackage(t, dir, manifest)
 	d := &deployCase{t: t, dir: dir, k: k, mirror: "oci://" + airlocktest.NewRegistry(t) + "/mirror"}
+	d.image = deployPackage(t, dir, manifest, extra)
 	airlock(t, dir, 0, "mirror", "app.tar", d.mirror, "--key", "team.pub", "--insecure-ignore-tlog")
 	return d
 }
@@ -368,7 +392,7 @@ func testDeployRefused(t *testing.T, k *airlocktest.Kube, c *cluster.Cluster, ke
 		{"apiVersion: v1\nkind: Service\nmetadata: {name: bad}\nspec:\n  ports: [{port: 70000}]\n", "70000"},
 	} {
 		ns := fmt.Sprintf("refused-%d", i)
-		d := newDeployCase(t, k, keyDir, deployManifest+"---\n"+bad.doc)
+		d := newDeployCase(t, k, keyDir, deployManifest+"---\n"+bad.doc, nil)
 		r := d.deploy(1, ns)
 		if !strings.Contains(r.stderr, "server-side dry run") || !strings.Contains(r.stderr, bad.says) || !strings.Contains(r.stderr, "nothing was applied") {
 			t.Fatalf("expected the dry run's refusal (%s):\n%s", bad.says, r.stderr)
@@ -385,7 +409,7 @@ func testDeployRefused(t *testing.T, k *airlocktest.Kube, c *cluster.Cluster, ke
 // testDeployReleases: an upgrade only when something differs, a failed
 // upgrade rolled back, a failed install uninstalled.
 func testDeployReleases(t *testing.T, k *airlocktest.Kube, c *cluster.Cluster, keyDir string, helm func(...string) string) {
-	d := newDeployCase(t, k, keyDir, deployManifest)
+	d := newDeployCase(t, k, keyDir, deployManifest, nil)
 	d.deploy(0, "up")
 	r := d.deploy(0, "up", "--values", d.values("v2.yaml", "replicas: 2\n"))
 	if !strings.Contains(r.stdout, "revision 2, configured") {
@@ -420,6 +444,18 @@ func testDeployReleases(t *testing.T, k *airlocktest.Kube, c *cluster.Cluster, k
 		t.Fatal("a failed deploy wrote its record")
 	}
 	d.deploy(1, "up", "--components", "nope")
+}
+
+// helmOn returns a function running the helm CLI against the cluster.
+func helmOn(t *testing.T, k *airlocktest.Kube, bin string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		r := run(t, t.TempDir(), []string{"HELM_CONFIG_HOME=" + t.TempDir(), "HELM_CACHE_HOME=" + t.TempDir()}, bin, append(args, "--kubeconfig", k.Kubeconfig)...)
+		if r.code != 0 {
+			t.Fatalf("helm %s: %s", strings.Join(args, " "), r.stderr)
+		}
+		return r.stdout
+	}
 }
 
 // managedBy says a field manager owns part of obj.

@@ -320,3 +320,26 @@ func TestRewriteObject(t *testing.T) {
 		t.Fatal("an image that is not a string was accepted")
 	}
 }
+
+// An attacker's package: a custom kind embedding a pod template, and an
+// image volume, must not keep their images out of the rewrite.
+func TestRewriteObjectFindsEveryImage(t *testing.T) {
+	obj := map[string]any{"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": map[string]any{"name": "r"},
+		"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
+			"containers": []any{map[string]any{"name": "c", "image": "up/x:1"}},
+			"volumes":    []any{map[string]any{"name": "v", "image": map[string]any{"reference": "up/x:1"}}, map[string]any{"name": "e", "emptyDir": map[string]any{}}},
+		}}}}
+	images, err := kube.RewriteObject(obj, func(ref string) (string, bool) { return "mirror/x:1@sha256:0", ref == "up/x:1" })
+	if err != nil || len(images) != 2 {
+		t.Fatalf("%v %+v", err, images)
+	}
+	again, _ := kube.RewriteObject(obj, nil)
+	for _, img := range again {
+		if img.Ref != "mirror/x:1@sha256:0" {
+			t.Fatalf("%s escaped the rewrite: %+v", img.Container, again)
+		}
+	}
+	if again[0].Container != "c" || again[1].Container != "volume v" {
+		t.Fatalf("images named %+v", again)
+	}
+}

@@ -5,16 +5,26 @@ package kube
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
-// RewriteObject finds the pod-spec image references of obj, an object as
-// decoded from JSON (the form a client applies), and replaces in place
-// those for which rewrite returns true. It returns every reference found.
-// Working on the decoded object rather than on its text leaves no room
-// between what was rewritten and what is applied. An image that is not a
-// string, or a replacement that is not a plain image reference, is an
-// error, with nothing rewritten.
+// maxObjectDepth bounds how deep RewriteObject looks into an object.
+const maxObjectDepth = 100
+
+// RewriteObject finds the image references of obj, an object as decoded
+// from JSON (the form a client applies), and replaces in place those for
+// which rewrite returns true. It returns every reference found. Working on
+// the decoded object rather than on its text leaves no room between what
+// was rewritten and what is applied.
+//
+// Images are looked for wherever an object of any kind holds them, not
+// only in Kubernetes' own workloads (a custom resource such as an Argo
+// Rollout embeds pod templates too): each item with an "image" of every
+// "containers", "initContainers" and "ephemeralContainers" list, and the
+// "image.reference" of every "volumes" item (image volumes), at any depth.
+// An image that is not a string, or a replacement that is not a plain
+// image reference, is an error, with nothing rewritten.
 func RewriteObject(obj map[string]any, rewrite func(ref string) (string, bool)) ([]Image, error) {
 	var edits []objectEdit
 	images, err := objectImages(obj, 0, &edits)
@@ -34,69 +44,124 @@ func RewriteObject(obj map[string]any, rewrite func(ref string) (string, bool)) 
 	}
 	for i, e := range edits {
 		if images[i].NewRef != "" {
-			e.container["image"] = images[i].NewRef
+			e.holder[e.key] = images[i].NewRef
 		}
 	}
 	return images, nil
 }
 
-// objectEdit is one container whose image may be rewritten.
+// objectEdit is one image value that may be rewritten: holder[key].
 type objectEdit struct {
-	container map[string]any
-	ref       string
+	holder map[string]any
+	key    string
+	ref    string
 }
 
-// objectImages lists the image references of obj (a List's items,
-// recursively), in order.
+// objectImages lists the image references of obj (a List's items each as
+// its own object), in a stable order.
 func objectImages(obj map[string]any, depth int, edits *[]objectEdit) ([]Image, error) {
 	kind, _ := obj["kind"].(string)
 	if depth > maxNesting {
 		return nil, fmt.Errorf("%w: Lists nested over %d deep", ErrInvalid, maxNesting)
 	}
-	if kind == "List" || strings.HasSuffix(kind, "List") {
-		items, _ := obj["items"].([]any)
+	if items, ok := obj["items"].([]any); ok && (kind == "List" || strings.HasSuffix(kind, "List")) {
 		var out []Image
 		for _, it := range items {
-			m, ok := it.(map[string]any)
-			if !ok {
-				continue
+			if m, ok := it.(map[string]any); ok {
+				imgs, err := objectImages(m, depth+1, edits)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, imgs...)
 			}
-			imgs, err := objectImages(m, depth+1, edits)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, imgs...)
 		}
 		return out, nil
 	}
-	path, ok := podSpecs[kind]
-	if !ok {
-		return nil, nil
-	}
 	meta, _ := obj["metadata"].(map[string]any)
 	name, _ := meta["name"].(string)
-	spec := obj
-	for _, key := range path {
-		if spec, _ = spec[key].(map[string]any); spec == nil {
-			return nil, nil
+	w := &walker{kind: kind, name: name, edits: edits}
+	if err := w.value(obj, 0); err != nil {
+		return nil, err
+	}
+	return w.out, nil
+}
+
+// walker looks through one object for images.
+type walker struct {
+	kind, name string
+	edits      *[]objectEdit
+	out        []Image
+}
+
+// value walks v: a mapping's keys in order, a list's items.
+func (w *walker) value(v any, depth int) error {
+	if depth > maxObjectDepth {
+		return fmt.Errorf("%w: %s/%s: nested over %d deep", ErrInvalid, w.kind, w.name, maxObjectDepth)
+	}
+	switch v := v.(type) {
+	case []any:
+		for _, item := range v {
+			if err := w.value(item, depth+1); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if err := w.field(k, v[k]); err != nil {
+				return err
+			}
+			if err := w.value(v[k], depth+1); err != nil {
+				return err
+			}
 		}
 	}
-	var out []Image
-	for _, list := range containerLists {
-		containers, _ := spec[list].([]any)
-		for _, c := range containers {
-			cm, ok := c.(map[string]any)
-			if !ok || cm["image"] == nil {
+	return nil
+}
+
+// field notes the images of a container list or a volume list.
+func (w *walker) field(key string, v any) error {
+	list, ok := v.([]any)
+	if !ok {
+		return nil
+	}
+	volumes := key == "volumes"
+	if !volumes && !slices.Contains(containerLists, key) {
+		return nil
+	}
+	for _, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			continue
+		}
+		holder, label := m, "container"
+		if volumes {
+			if holder, ok = m["image"].(map[string]any); !ok {
 				continue
 			}
-			ref, ok := cm["image"].(string)
-			if !ok {
-				return nil, fmt.Errorf("%w: %s/%s: expected the image as a string, found %T", ErrInvalid, kind, name, cm["image"])
-			}
-			cname, _ := cm["name"].(string)
-			out = append(out, Image{Ref: ref, Kind: kind, Name: name, Container: cname})
-			*edits = append(*edits, objectEdit{container: cm, ref: ref})
+			label = "volume"
 		}
+		imgKey := "image"
+		if volumes {
+			imgKey = "reference"
+		}
+		if holder[imgKey] == nil {
+			continue
+		}
+		ref, ok := holder[imgKey].(string)
+		if !ok {
+			return fmt.Errorf("%w: %s/%s: expected the image as a string, found %T", ErrInvalid, w.kind, w.name, holder[imgKey])
+		}
+		cname, _ := m["name"].(string)
+		if volumes {
+			cname = label + " " + cname
+		}
+		w.out = append(w.out, Image{Ref: ref, Kind: w.kind, Name: w.name, Container: cname})
+		*w.edits = append(*w.edits, objectEdit{holder: holder, key: imgKey, ref: ref})
 	}
-	return out, nil
+	return nil
 }

@@ -26,8 +26,8 @@ func newStatus() *cobra.Command {
 		Short: "List the packages deployed into Kubernetes: which version, verified by whom",
 		Long: "List the deployment records airlock deploy left in the cluster (Secrets of type\n" +
 			"airlock.dev/deployment): each package's name, version, digest, signer, namespace and time, in\n" +
-			"every namespace, or in --namespace. `airlock verify --deployed NAME` checks that the objects still\n" +
-			"carry the images recorded.",
+			"every namespace, or in --namespace, as the cluster keeps them. `airlock verify --deployed NAME`\n" +
+			"checks that the objects still carry the images recorded (with --key, that the gate signed it).",
 		Example: "  airlock status\n" +
 			"  airlock status -n apps --format json",
 		Args: cobra.NoArgs,
@@ -54,7 +54,7 @@ func (s *statusCmd) run(cmd *cobra.Command) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAMESPACE\tNAME\tVERSION\tDIGEST\tSIGNER\tDEPLOYED")
+	fmt.Fprintln(tw, "NAMESPACE\tNAME\tVERSION\tDIGEST\tSIGNER (AS RECORDED)\tDEPLOYED")
 	for _, p := range res.Packages {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clean(p.Namespace), clean(p.Name), clean(p.Version), shortDigest(p.Digest), clean(p.Signer),
 			p.DeployedAt.Local().Format(time.DateTime))

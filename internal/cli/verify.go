@@ -54,7 +54,7 @@ func newVerify() *cobra.Command {
 			return v.run(cmd, args[0])
 		},
 	}
-	cmd.Flags().StringVar(&v.deployed, "deployed", "", "check that the objects package NAME deployed still carry the images its record names")
+	cmd.Flags().StringVar(&v.deployed, "deployed", "", "check that the objects package NAME deployed still carry the images its record names\n(with --key: the record must be signed by it, as deploy --record-key signs it)")
 	v.cluster.register(cmd)
 	cmd.Flags().StringVar(&v.bundle, "bundle", "", "verify TARGET (a file or sha256:HEX) against this detached Sigstore bundle")
 	v.verify.register(cmd)
@@ -101,7 +101,15 @@ func (v *verifyCmd) runDeployed(cmd *cobra.Command) error {
 	if err := v.format.check(); err != nil {
 		return err
 	}
-	res, err := airlock.VerifyDeployed(cmd.Context(), v.deployed, airlock.StatusOptions{Cluster: v.cluster.options()})
+	opts := airlock.VerifyDeployedOptions{Cluster: v.cluster.options()}
+	if f := cmd.Flags(); f.Changed("key") || f.Changed("policy") || f.Changed("certificate-identity") || f.Changed("certificate-identity-regexp") {
+		vo, err := v.verify.options(cmd, insecureFlag{})
+		if err != nil {
+			return err
+		}
+		opts.Policy, opts.Trust = vo.Policy, vo.Trust
+	}
+	res, err := airlock.VerifyDeployed(cmd.Context(), v.deployed, opts)
 	if v.format.value == "json" {
 		if jerr := printJSON(cmd.OutOrStdout(), res); jerr != nil {
 			return jerr
@@ -123,7 +131,11 @@ func (v *verifyCmd) runDeployed(cmd *cobra.Command) error {
 		return err
 	}
 	r := res.Record
-	fmt.Fprintf(cmd.OutOrStdout(), "Verified: %s %s (%s, signed by %s) as deployed: %d objects carry the images recorded\n",
-		clean(r.Name), clean(r.Version), clean(r.Digest), clean(r.Signer), len(res.Objects))
+	record := "the record was not checked: it is as trustworthy as who may write Secrets in " + clean(r.Namespace) + " (give the gate's key to check it)"
+	if res.RecordSigner != "" {
+		record = "the record is signed by " + clean(res.RecordSigner)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "Verified: %s %s (%s, signed by %s) as deployed: %d objects carry the images recorded; %s\n",
+		clean(r.Name), clean(r.Version), clean(r.Digest), clean(r.Signer), len(res.Objects), record)
 	return nil
 }
