@@ -5,8 +5,6 @@ package e2e_test
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -162,149 +160,13 @@ func TestDeploy(t *testing.T) {
 		n++
 		ns := fmt.Sprintf("apps-%d", n)
 		t.Run(kind, func(t *testing.T) {
-			kube := func(want int, args ...string) result {
-				return airlock(t, dir, want, append(args, "--kubeconfig", k.Kubeconfig)...)
-			}
-			helm := helmOn(t, k, helmBin)
-			mirror := "oci://" + internal + "/mirror"
-			deploy := []string{"deploy", "app.tar", "--registry", mirror, "--key", "team.pub", "--insecure-ignore-tlog", "-n", ns}
-			nothingApplied := func(when string) {
-				t.Helper()
-				if get(t, c, "v1", "Namespace", "", ns) != nil || get(t, c, "apps/v1", "Deployment", ns, "web") != nil {
-					t.Fatalf("%s: something was applied", when)
-				}
-			}
-
-			// Before the images are mirrored: exit 1, naming them, nothing applied.
-			r := kube(1, deploy...)
-			if !strings.Contains(r.stderr, "team/web:1.0") || !strings.Contains(r.stderr, "airlock mirror") {
-				t.Fatalf("expected the missing image named and `airlock mirror` suggested:\n%s", r.stderr)
-			}
-			nothingApplied("missing image")
-			r = airlock(t, dir, 0, "mirror", "app.tar", mirror, "--key", "team.pub", "--insecure-ignore-tlog", "--format", "json")
-			var mirrored struct{ Images []struct{ Digest string } }
-			if err := json.Unmarshal([]byte(r.stdout), &mirrored); err != nil || len(mirrored.Images) != 1 {
-				t.Fatalf("mirror: %v\n%s", err, r.stdout)
-			}
-			want := internal + "/mirror/team/web:1.0@" + mirrored.Images[0].Digest
-
-			// A wrong key: exit 3, nothing applied.
-			kube(3, "deploy", "app.tar", "--registry", mirror, "--key", "other.pub", "--insecure-ignore-tlog", "-n", ns)
-			nothingApplied("wrong key")
-
-			// A dry run checks every object with the server and applies nothing.
-			r = kube(0, append(deploy, "--dry-run")...)
-			if !strings.Contains(r.stdout, "Dry run:") || !strings.Contains(r.stdout, "Deployment/web") {
-				t.Fatalf("dry run output:\n%s", r.stdout)
-			}
-			nothingApplied("dry run")
-
-			// The deploy (verification offline, and recorded by the gate): every
-			// image points at the mirror by digest.
-			r = kube(0, append(deploy, "--offline", "--record-key", "gate.key")...)
-			if !strings.Contains(r.stderr, "extract --install-targets") {
-				t.Fatalf("expected the file with a target pointed to extract --install-targets:\n%s", r.stderr)
-			}
-			for _, name := range []string{"web", "hello-app", "hello-hook"} {
-				obj := get(t, c, "apps/v1", "Deployment", ns, name)
-				if obj == nil || podImage(t, obj) != want {
-					t.Fatalf("Deployment %s: expected image %s, found %v", name, want, obj)
-				}
-			}
-			if got := get(t, c, "v1", "Namespace", "", ns).GetLabels()[cluster.LabelManagedBy]; got != "airlock" {
-				t.Fatalf("the namespace is not labelled as airlock's: %q", got)
-			}
-			if web := get(t, c, "apps/v1", "Deployment", ns, "web"); !managedBy(web, "airlock") {
-				t.Fatalf("Deployment web is not applied by field manager airlock: %v", web.GetManagedFields())
-			}
-			var releases []struct{ Name, Revision, Status, Chart string }
-			if err := json.Unmarshal([]byte(helm("list", "-n", ns, "-o", "json")), &releases); err != nil || len(releases) != 1 ||
-				releases[0].Name != "hello" || releases[0].Revision != "1" || releases[0].Status != "deployed" {
-				t.Fatalf("helm list: %v %+v", err, releases)
-			}
-			if m := helm("get", "manifest", "hello", "-n", ns); !strings.Contains(m, want) || strings.Contains(m, imageRef) {
-				t.Fatalf("the release's manifest does not name the mirror:\n%s", m)
-			}
-
-			// The record, and status.
-			secret := get(t, c, "v1", "Secret", ns, "airlock-hello")
-			if secret == nil || secret.Object["type"] != "airlock.dev/deployment" {
-				t.Fatalf("no record secret: %v", secret)
-			}
-			// The gate's summary in it verifies, about the package's root.
-			vsa, _, _ := unstructured.NestedString(secret.Object, "data", "vsa.sigstore.json")
-			bundle, err := base64.StdEncoding.DecodeString(vsa)
-			if err != nil || len(bundle) == 0 {
-				t.Fatalf("no signed summary in the record: %v", err)
-			}
-			os.WriteFile(filepath.Join(dir, ns+".vsa.json"), bundle, 0o644)
-			r = kube(0, "status", "-n", ns, "--format", "json")
-			var status struct {
-				Packages []struct {
-					Name, Version, Digest, Signer, Namespace, DeployedAt string
-					Images                                               []struct{ Mirrored string }
-					Charts                                               []struct {
-						Release  string
-						Revision int
-					}
-				}
-			}
-			if err := json.Unmarshal([]byte(r.stdout), &status); err != nil || len(status.Packages) != 1 {
-				t.Fatalf("status: %v\n%s", err, r.stdout)
-			}
-			p := status.Packages[0]
-			airlock(t, dir, 0, "verify", "--bundle", ns+".vsa.json", p.Digest, "--key", "gate.pub", "--insecure-ignore-tlog",
-				"--predicate-type", "https://slsa.dev/verification_summary/v1")
-			if p.Name != "hello" || p.Version != "1.0.0" || !strings.HasPrefix(p.Digest, "sha256:") || p.Signer == "" || p.Namespace != ns ||
-				p.DeployedAt == "" || len(p.Images) != 1 || p.Images[0].Mirrored != want || len(p.Charts) != 1 || p.Charts[0].Revision != 1 {
-				t.Fatalf("status: %+v", p)
-			}
-
-			// Deploying again changes nothing.
-			before := get(t, c, "apps/v1", "Deployment", ns, "web").GetResourceVersion()
-			r = kube(0, append(deploy, "--record-key", "gate.key")...)
-			if strings.Contains(r.stderr, " created (") || strings.Contains(r.stderr, " configured (") || !strings.Contains(r.stdout, "revision 1, unchanged") {
-				t.Fatalf("a redeploy changed something:\n%s\n%s", r.stdout, r.stderr)
-			}
-			if after := get(t, c, "apps/v1", "Deployment", ns, "web").GetResourceVersion(); after != before {
-				t.Fatalf("a redeploy changed Deployment web (%s -> %s)", before, after)
-			}
-
-			// verify --deployed: the objects still carry the recorded images,
-			// until one is changed behind airlock's back; with the gate's key
-			// the record itself must be the one the gate signed.
-			kube(0, "verify", "--deployed", "hello", "-n", ns)
-			r = kube(0, "verify", "--deployed", "hello", "-n", ns, "--key", "gate.pub", "--insecure-ignore-tlog")
-			if !strings.Contains(r.stdout, "the record is signed by gate.pub") {
-				t.Fatalf("expected the record's signature checked:\n%s", r.stdout)
-			}
-			kube(3, "verify", "--deployed", "hello", "-n", ns, "--key", "other.pub", "--insecure-ignore-tlog")
-			// A record copied without its signature, as anyone who may write
-			// Secrets could: refused under the gate's key.
-			data, _, _ := unstructured.NestedStringMap(secret.Object, "data")
-			delete(data, "record.sigstore.json")
-			forged := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Secret", "type": "airlock.dev/deployment",
-				"metadata": map[string]any{"name": "airlock-forged", "namespace": ns}, "data": map[string]any{}}}
-			for key, v := range data {
-				unstructured.SetNestedField(forged.Object, v, "data", key)
-			}
-			if _, err := c.Apply(context.Background(), forged, cluster.ApplyOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			r = kube(3, "verify", "--deployed", "forged", "-n", ns, "--key", "gate.pub", "--insecure-ignore-tlog")
-			if !strings.Contains(r.stderr, "NO_SIGNATURE") && !strings.Contains(r.stderr, "found no signature") {
-				t.Fatalf("expected an unsigned record refused:\n%s", r.stderr)
-			}
-			web := get(t, c, "apps/v1", "Deployment", ns, "web")
-			unstructured.SetNestedSlice(web.Object, []any{map[string]any{"name": "web", "image": imageRef}}, "spec", "template", "spec", "containers")
-			web.SetManagedFields(nil)
-			if _, err := c.Apply(context.Background(), web, cluster.ApplyOptions{Force: true}); err != nil {
-				t.Fatal(err)
-			}
-			r = kube(3, "verify", "--deployed", "hello", "-n", ns)
-			if !strings.Contains(r.stderr, "DEPLOYMENT_CHANGED") && !strings.Contains(r.stdout, "CHANGED") {
-				t.Fatalf("expected the change found:\n%s\n%s", r.stdout, r.stderr)
-			}
+			m := &onMirror{t: t, k: k, c: c, dir: dir, ns: ns, mirror: "oci://" + internal + "/mirror", imageRef: imageRef, helm: helmOn(t, k, helmBin)}
+			m.deploy = []string{"deploy", "app.tar", "--registry", m.mirror, "--key", "team.pub", "--insecure-ignore-tlog", "-n", ns}
+			m.refusedFirst()
+			m.deployed()
+			secret := m.recorded()
+			m.redeployed()
+			m.verifiedDeployed(secret)
 		})
 	}
 	t.Run("refused", func(t *testing.T) { testDeployRefused(t, k, c, dir) })
@@ -444,6 +306,16 @@ func testDeployReleases(t *testing.T, k *airlocktest.Kube, c *cluster.Cluster, k
 		t.Fatal("a failed deploy wrote its record")
 	}
 	d.deploy(1, "up", "--components", "nope")
+}
+
+// secretData is a Secret's data value, base64 as stored.
+func secretData(t *testing.T, secret *unstructured.Unstructured, key string) string {
+	t.Helper()
+	v, ok, _ := unstructured.NestedString(secret.Object, "data", key)
+	if !ok {
+		t.Fatalf("secret %s has no %s", secret.GetName(), key)
+	}
+	return v
 }
 
 // helmOn returns a function running the helm CLI against the cluster.
