@@ -56,14 +56,11 @@ func (c chartArtifact) tag() string { return strings.ReplaceAll(c.version, "+", 
 func (h *Handle) charts(ctx context.Context) ([]chartArtifact, error) {
 	var out []chartArtifact
 	seen := map[digest.Digest]bool{}
-	for _, m := range h.pkg.index.Manifests {
-		if m.ArtifactType != spec.ArtifactTypeComponent {
-			continue
-		}
-		var comp ocispec.Manifest
-		if err := readJSON(ctx, h, m, &comp); err != nil {
-			return nil, err
-		}
+	comps, err := h.components(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, comp := range comps {
 		for _, l := range comp.Layers {
 			if l.MediaType != spec.MediaTypeChart || seen[l.Digest] {
 				continue
@@ -75,6 +72,23 @@ func (h *Handle) charts(ctx context.Context) ([]chartArtifact, error) {
 			}
 			out = append(out, c)
 		}
+	}
+	return out, nil
+}
+
+// components reads the manifests of the handle's components, in the
+// definition's order.
+func (h *Handle) components(ctx context.Context) ([]ocispec.Manifest, error) {
+	var out []ocispec.Manifest
+	for _, m := range h.pkg.index.Manifests {
+		if m.ArtifactType != spec.ArtifactTypeComponent {
+			continue
+		}
+		var comp ocispec.Manifest
+		if err := readJSON(ctx, h, m, &comp); err != nil {
+			return nil, err
+		}
+		out = append(out, comp)
 	}
 	return out, nil
 }

@@ -134,20 +134,17 @@ type step struct {
 	helm  bool
 }
 
-// steps lists every object of the plan, in order.
+// steps lists every object of the plan, in order: each unit's object,
+// and each release's objects.
 func (d *deployer) steps() []step {
 	var out []step
-	for _, comp := range d.plan.comps {
-		for _, obj := range comp.objects {
-			out = append(out, step{comp: comp.name, obj: obj})
+	for _, u := range d.units() {
+		if u.chart == nil {
+			out = append(out, step{comp: u.comp, chart: u.chartName, obj: u.obj})
+			continue
 		}
-		for _, ch := range comp.charts {
-			for _, obj := range ch.rendered.CRDs {
-				out = append(out, step{comp: comp.name, chart: ch.name, obj: obj})
-			}
-			for _, obj := range ch.rendered.Objects {
-				out = append(out, step{comp: comp.name, chart: ch.name, obj: obj, helm: true})
-			}
+		for _, obj := range u.chart.rendered.Objects {
+			out = append(out, step{comp: u.comp, chart: u.chart.name, obj: obj, helm: true})
 		}
 	}
 	return out

@@ -66,14 +66,11 @@ func (h *Handle) deployPlan(ctx context.Context, to DeployTo) (*deployPlan, erro
 		}
 	}
 	var names []string
-	for _, m := range h.pkg.index.Manifests {
-		if m.ArtifactType != spec.ArtifactTypeComponent {
-			continue
-		}
-		var comp ocispec.Manifest
-		if err := readJSON(ctx, h, m, &comp); err != nil {
-			return nil, err
-		}
+	comps, err := h.components(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, comp := range comps {
 		name := comp.Annotations[spec.AnnotationTitle]
 		names = append(names, name)
 		if len(to.Components) > 0 && !slices.Contains(to.Components, name) {

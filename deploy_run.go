@@ -28,9 +28,9 @@ func (u unit) String() string {
 	return cluster.RefOf(u.obj).String()
 }
 
-// apply applies every object and release in order, stopping between two
-// when ctx is cancelled. Each one started runs to its end.
-func (d *deployer) apply(ctx context.Context) error {
+// units lists what apply does, in order: component by component, its
+// manifests' objects, then for each chart its crds/ and its release.
+func (d *deployer) units() []unit {
 	var units []unit
 	for _, comp := range d.plan.comps {
 		for _, obj := range comp.objects {
@@ -43,6 +43,13 @@ func (d *deployer) apply(ctx context.Context) error {
 			units = append(units, unit{comp: comp.name, chart: ch})
 		}
 	}
+	return units
+}
+
+// apply applies every object and release in order, stopping between two
+// when ctx is cancelled. Each one started runs to its end.
+func (d *deployer) apply(ctx context.Context) error {
+	units := d.units()
 	for i, u := range units {
 		if err := ctx.Err(); err != nil {
 			return d.stopped(units[i:], &deployError{fmt.Sprintf("interrupted after %d of %d objects and releases", i, len(units)), err})
