@@ -57,7 +57,7 @@ func (h *Handle) Deploy(ctx context.Context, c *cluster.Cluster, to DeployTo) (*
 	if err := checkMirror(ctx, plan.toCheck(), to); err != nil {
 		return res, err
 	}
-	d := &deployer{c: c, plan: plan, to: to, res: res}
+	d := &deployer{c: c, plan: plan, to: to, res: res, owner: h.pkg.Info().Name}
 	if err := d.dryRun(ctx); err != nil {
 		return res, err
 	}
@@ -123,6 +123,8 @@ type deployer struct {
 	res  *DeployResult
 	// made are the namespaces this deploy created.
 	made []string
+	// owner is the package's name, which marks what it applies.
+	owner string
 }
 
 // step is one object to check: from a manifest, or a chart (its crds/,
@@ -169,7 +171,7 @@ func (d *deployer) dryRun(ctx context.Context) error {
 	for _, s := range d.steps() {
 		// A release's objects are Helm's to own: the dry run checks them, and
 		// Helm reports conflicts when it applies them.
-		_, err := d.c.Apply(ctx, s.obj, cluster.ApplyOptions{DryRun: true, Force: d.to.ForceConflicts || s.helm})
+		_, err := d.c.Apply(ctx, s.obj, d.applyOptions(s, true))
 		if errors.Is(err, cluster.ErrNamespaceMissing) {
 			waiting = append(waiting, s)
 			missing[namespaceOf(d.c, s.obj)] = true
@@ -195,6 +197,16 @@ func (d *deployer) dryRun(ctx context.Context) error {
 	return d.checkInNewNamespaces(ctx, waiting, missing)
 }
 
+// applyOptions says how step s is applied (or checked): a release's
+// objects are Helm's, which forces their check and leaves their ownership
+// to Helm; anything else is the package's.
+func (d *deployer) applyOptions(s step, dryRun bool) cluster.ApplyOptions {
+	if s.helm {
+		return cluster.ApplyOptions{DryRun: dryRun, Force: true}
+	}
+	return cluster.ApplyOptions{DryRun: dryRun, Force: d.to.ForceConflicts, Owner: d.owner}
+}
+
 // checkInNewNamespaces creates the missing namespaces (as the package
 // defines them, else labelled as airlock's) and checks the objects that
 // wait for them; if one fails, the namespaces made are deleted again.
@@ -205,7 +217,7 @@ func (d *deployer) checkInNewNamespaces(ctx context.Context, waiting []step, mis
 		}
 	}
 	for _, s := range waiting {
-		if _, err := d.c.Apply(ctx, s.obj, cluster.ApplyOptions{DryRun: true, Force: d.to.ForceConflicts || s.helm}); err != nil {
+		if _, err := d.c.Apply(ctx, s.obj, d.applyOptions(s, true)); err != nil {
 			return d.undoNamespaces(ctx, fmt.Errorf("server-side dry run: %w", err))
 		}
 	}
@@ -217,7 +229,7 @@ func (d *deployer) checkInNewNamespaces(ctx context.Context, waiting []step, mis
 func (d *deployer) makeNamespace(ctx context.Context, ns string) error {
 	for _, s := range d.steps() {
 		if s.obj.GetKind() == "Namespace" && s.obj.GetAPIVersion() == "v1" && s.obj.GetName() == ns && !s.helm {
-			if _, err := d.c.Apply(ctx, s.obj, cluster.ApplyOptions{Force: d.to.ForceConflicts}); err != nil {
+			if _, err := d.c.Apply(ctx, s.obj, d.applyOptions(s, false)); err != nil {
 				return err
 			}
 			d.made = append(d.made, ns)

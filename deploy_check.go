@@ -66,6 +66,14 @@ func VerifyDeployed(ctx context.Context, name string, opts VerifyDeployedOptions
 	if out.Record, err = decodeRecord(*stored); err != nil {
 		return out, err
 	}
+	// A record (signed or not) copied to another name or namespace speaks of
+	// other objects: it must be about the package asked for, where it is.
+	if rec := out.Record; rec.Name != name || rec.Namespace != stored.Namespace {
+		err := verify.Fail(verify.ReasonNameMismatch, "secret %s/%s: expected the record of package %s deployed into %s, found one of %s deployed into %s",
+			stored.Namespace, stored.Name, name, stored.Namespace, rec.Name, rec.Namespace)
+		out.Failure = failureInfo(err)
+		return out, err
+	}
 	var changed []string
 	for _, o := range out.Record.Objects {
 		if len(o.Images) == 0 {
@@ -105,6 +113,7 @@ func checkDeployed(ctx context.Context, c *cluster.Cluster, o DeployedObject) (D
 		check.Gone = live == nil
 		return check, err
 	}
+	delete(live.Object, "status") // what runs reports its images there; the spec is what was applied
 	images, err := kube.RewriteObject(live.Object, nil)
 	if err != nil {
 		return check, err

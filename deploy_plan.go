@@ -123,9 +123,6 @@ func (h *Handle) deployComponent(ctx context.Context, p *deployPlan, name string
 				return nil, fmt.Errorf("component %s: %s: %w", name, title, err)
 			}
 			for _, obj := range objs {
-				if obj.GetKind() == "Secret" && obj.Object["type"] == cluster.RecordType {
-					return nil, fmt.Errorf("component %s: %s: a package cannot carry a deployment record (Secret %s of type %s)", name, title, obj.GetName(), cluster.RecordType)
-				}
 				if err := p.rewrite(obj); err != nil {
 					return nil, fmt.Errorf("component %s: %s: %w", name, title, err)
 				}
@@ -160,13 +157,17 @@ func (h *Handle) deployChart(ctx context.Context, p *deployPlan, l ocispec.Descr
 		}
 	}
 	return &deployChart{name: c.name, version: c.version, chart: cluster.Chart{
-		Archive: archive, Release: c.name, Values: to.Values[c.name], PostRender: p.rewrite,
+		Archive: archive, Release: c.name, Values: to.Values[c.name], PostRender: p.rewrite, Owner: h.pkg.Info().Name,
 	}}, nil
 }
 
-// rewrite points each image of obj's pod spec that the package carries at
-// its mirrored location, by digest, and notes the images it does not carry.
+// rewrite points each image of obj that the package carries at its
+// mirrored location, by digest, and notes the images it does not carry. It
+// refuses a deployment record: only deploy writes those.
 func (p *deployPlan) rewrite(obj *unstructured.Unstructured) error {
+	if obj.GetKind() == "Secret" && obj.Object["type"] == cluster.RecordType {
+		return fmt.Errorf("a package cannot carry a deployment record (Secret %s of type %s)", obj.GetName(), cluster.RecordType)
+	}
 	images, err := kube.RewriteObject(obj.Object, func(ref string) (string, bool) { return lookup(p.all, ref) })
 	if err != nil {
 		return err

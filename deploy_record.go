@@ -142,6 +142,9 @@ type StatusOptions struct {
 // StatusResult lists what is deployed.
 type StatusResult struct {
 	Packages []DeploymentRecord `json:"packages"`
+	// Invalid names the record Secrets that could not be read as records,
+	// and why.
+	Invalid []string `json:"invalid,omitempty"`
 }
 
 // Status lists the deployment records in the cluster, as they were
@@ -160,7 +163,8 @@ func Status(ctx context.Context, opts StatusOptions) (*StatusResult, error) {
 	for _, s := range stored {
 		rec, err := decodeRecord(s)
 		if err != nil {
-			return out, err
+			out.Invalid = append(out.Invalid, err.Error())
+			continue
 		}
 		out.Packages = append(out.Packages, *rec)
 	}

@@ -64,7 +64,7 @@ func (d *deployer) apply(ctx context.Context) error {
 // applyUnit applies one object or release, and reports it.
 func (d *deployer) applyUnit(ctx context.Context, u unit) error {
 	if u.chart == nil {
-		change, err := d.c.Apply(ctx, u.obj, cluster.ApplyOptions{Force: d.to.ForceConflicts})
+		change, err := d.c.Apply(ctx, u.obj, d.applyOptions(step{comp: u.comp, obj: u.obj}, false))
 		if err != nil {
 			return err
 		}

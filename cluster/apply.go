@@ -32,9 +32,17 @@ type ApplyOptions struct {
 	// DryRun asks the server to check everything and store nothing.
 	DryRun bool
 	// Force takes over fields another field manager owns (kubectl's
-	// --force-conflicts). Default: a conflict is an error.
+	// --force-conflicts), and objects another package or tool made.
+	// Default: those are errors.
 	Force bool
+	// Owner names the package applying: the object is annotated
+	// airlock.dev/package=Owner, and an object another package applied is
+	// refused. Default: none.
+	Owner string
 }
+
+// AnnotationPackage names the package that applied an object.
+const AnnotationPackage = "airlock.dev/package"
 
 // ErrConflict marks an apply that would change fields another field
 // manager owns.
@@ -68,9 +76,8 @@ func (c *Cluster) Apply(ctx context.Context, obj *unstructured.Unstructured, opt
 	case err != nil:
 		return "", c.explain(obj, err)
 	}
-	if before != nil && !opts.Force && !managedBy(before, FieldManager) {
-		return "", fmt.Errorf("%s: %w: it exists and airlock did not apply it (its managers: %s); --force-conflicts takes it over",
-			RefOf(obj), ErrConflict, strings.Join(managers(before), ", "))
+	if err := owned(obj, before, opts); err != nil {
+		return "", err
 	}
 	ao := metav1.ApplyOptions{FieldManager: FieldManager, Force: opts.Force}
 	if opts.DryRun {
@@ -87,6 +94,31 @@ func (c *Cluster) Apply(ctx context.Context, obj *unstructured.Unstructured, opt
 		return Unchanged, nil
 	}
 	return Configured, nil
+}
+
+// owned annotates obj with its owner, and refuses, unless forced, to
+// apply it over an existing object that airlock did not apply, or that
+// another package did.
+func owned(obj, before *unstructured.Unstructured, opts ApplyOptions) error {
+	if opts.Owner != "" {
+		ann := obj.GetAnnotations()
+		if ann == nil {
+			ann = map[string]string{}
+		}
+		ann[AnnotationPackage] = opts.Owner
+		obj.SetAnnotations(ann)
+	}
+	switch {
+	case before == nil || opts.Force:
+		return nil
+	case !managedBy(before, FieldManager):
+		return fmt.Errorf("%s: %w: it exists and airlock did not apply it (its managers: %s); --force-conflicts takes it over",
+			RefOf(obj), ErrConflict, strings.Join(managers(before), ", "))
+	case opts.Owner != "" && before.GetAnnotations()[AnnotationPackage] != opts.Owner:
+		return fmt.Errorf("%s: %w: it belongs to package %q, not %s; --force-conflicts takes it over",
+			RefOf(obj), ErrConflict, before.GetAnnotations()[AnnotationPackage], opts.Owner)
+	}
+	return nil
 }
 
 // managedBy says manager owns some of obj's fields.

@@ -39,6 +39,10 @@ type Chart struct {
 	// PostRender changes each rendered object, hooks included, before Helm
 	// applies it. Default: none.
 	PostRender func(obj *unstructured.Unstructured) error
+	// Owner names the package: the release is labelled
+	// airlock.dev/package=Owner, and a release another package (or another
+	// tool) installed is not upgraded unless forced. Default: none.
+	Owner string
 }
 
 // HelmOptions tune [Cluster.InstallChart].
@@ -71,6 +75,8 @@ type Rendered struct {
 	// checked is what the post-renderer wrote when the chart was checked:
 	// the install must render exactly that, or apply nothing.
 	checked []byte
+	// owner is the package the deployed release is labelled with.
+	owner string
 }
 
 // ChartResult is what [Cluster.InstallChart] did.
@@ -101,26 +107,17 @@ func (c *Cluster) RenderChart(ctx context.Context, ch Chart) (*Rendered, error) 
 	if err != nil {
 		return nil, err
 	}
-	pr := &postRenderer{fn: ch.PostRender}
-	var got ri.Releaser
-	if current == nil {
-		in := action.NewInstall(cfg)
-		in.ReleaseName, in.Namespace, in.PostRenderer = ch.Release, c.ns(ch), pr
-		in.DryRunStrategy, in.ServerSideApply, in.SkipCRDs = action.DryRunServer, true, true
-		got, err = in.RunWithContext(ctx, loaded, ch.Values)
-	} else {
-		up := action.NewUpgrade(cfg)
-		up.Namespace, up.PostRenderer, up.DryRunStrategy, up.SkipCRDs = c.ns(ch), pr, action.DryRunServer, true
-		got, err = up.RunWithContext(ctx, ch.Release, loaded, ch.Values)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("chart %s: %w: %v", ch.Release, ErrRejected, err)
-	}
-	rel, err := v1(got)
+	// Rendered twice: a chart that gives another result each time (random
+	// values, the time) is refused now, before anything is applied, rather
+	// than when its install renders it once more.
+	rel, checked, err := c.render(ctx, cfg, ch, loaded, current)
 	if err != nil {
 		return nil, err
 	}
-	r := &Rendered{chart: loaded, Changed: true, CRDs: crds, checked: append([]byte{}, pr.out...)}
+	if _, again, err := c.render(ctx, cfg, ch, loaded, current); err != nil || !bytes.Equal(checked, again) {
+		return nil, fmt.Errorf("chart %s: %w: %s's templates give another result each time (random values, the time): airlock installs only what it checked", ch.Release, ErrRenderedDifferently, ch.Release)
+	}
+	r := &Rendered{chart: loaded, Changed: true, CRDs: crds, checked: checked}
 	if r.Objects, err = Decode([]byte(rel.Manifest)); err != nil {
 		return nil, fmt.Errorf("chart %s: %w", ch.Release, err)
 	}
@@ -132,9 +129,33 @@ func (c *Cluster) RenderChart(ctx context.Context, ch Chart) (*Rendered, error) 
 		r.Objects = append(r.Objects, objs...)
 	}
 	if current != nil {
-		r.Current, r.Changed = current.Version, differs(current, rel)
+		r.Current, r.Changed, r.owner = current.Version, differs(current, rel), current.Labels[LabelPackage]
 	}
 	return r, nil
+}
+
+// render renders the chart as its install or upgrade would now (Helm's
+// server dry run), and returns the release and what the post-renderer
+// wrote.
+func (c *Cluster) render(ctx context.Context, cfg *action.Configuration, ch Chart, loaded *chart.Chart, current *release.Release) (*release.Release, []byte, error) {
+	pr := &postRenderer{fn: ch.PostRender}
+	var got ri.Releaser
+	var err error
+	if current == nil {
+		in := action.NewInstall(cfg)
+		in.ReleaseName, in.Namespace, in.PostRenderer = ch.Release, c.ns(ch), pr
+		in.DryRunStrategy, in.ServerSideApply, in.SkipCRDs = action.DryRunServer, true, true
+		got, err = in.RunWithContext(ctx, loaded, ch.Values)
+	} else {
+		up := action.NewUpgrade(cfg)
+		up.Namespace, up.PostRenderer, up.DryRunStrategy, up.SkipCRDs = c.ns(ch), pr, action.DryRunServer, true
+		got, err = up.RunWithContext(ctx, ch.Release, loaded, ch.Values)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("chart %s: %w: %v", ch.Release, ErrRejected, err)
+	}
+	rel, err := v1(got)
+	return rel, append([]byte{}, pr.out...), err
 }
 
 // InstallChart installs the release, or upgrades it when r says it
@@ -144,6 +165,10 @@ func (c *Cluster) RenderChart(ctx context.Context, ch Chart) (*Rendered, error) 
 func (c *Cluster) InstallChart(ctx context.Context, ch Chart, r *Rendered, opts HelmOptions) (ChartResult, error) {
 	if r.Current > 0 && !r.Changed {
 		return ChartResult{Revision: r.Current, Change: Unchanged}, nil
+	}
+	if r.Current > 0 && ch.Owner != "" && r.owner != ch.Owner && !opts.ForceConflicts {
+		return ChartResult{Revision: r.Current}, fmt.Errorf("release %s: %w: it belongs to package %q, not %s; --force-conflicts takes it over (nothing of it was applied)",
+			ch.Release, ErrConflict, r.owner, ch.Owner)
 	}
 	ctx = context.WithoutCancel(ctx)
 	cfg, err := c.helm(ch)
@@ -161,12 +186,14 @@ func (c *Cluster) InstallChart(ctx context.Context, ch Chart, r *Rendered, opts 
 		in := action.NewInstall(cfg)
 		in.ReleaseName, in.Namespace, in.PostRenderer, in.ServerSideApply, in.SkipCRDs = ch.Release, c.ns(ch), pr, true, true
 		in.ForceConflicts, in.WaitStrategy, in.Timeout, in.RollbackOnFailure = opts.ForceConflicts, wait, timeout, opts.Wait
+		in.Labels = ownerLabels(ch)
 		got, err = in.RunWithContext(ctx, r.chart, ch.Values)
 	} else {
 		change = Configured
 		up := action.NewUpgrade(cfg)
 		up.Namespace, up.PostRenderer, up.ServerSideApply, up.MaxHistory, up.SkipCRDs = c.ns(ch), pr, "true", 10, true
 		up.ForceConflicts, up.WaitStrategy, up.Timeout, up.RollbackOnFailure = opts.ForceConflicts, wait, timeout, opts.Wait
+		up.Labels = ownerLabels(ch)
 		got, err = up.RunWithContext(ctx, ch.Release, r.chart, ch.Values)
 	}
 	if errors.Is(err, ErrRenderedDifferently) {
@@ -212,6 +239,14 @@ func (c *Cluster) helm(ch Chart) (*action.Configuration, error) {
 		return nil, fmt.Errorf("%w: %v", ErrConnect, err)
 	}
 	return cfg, nil
+}
+
+// ownerLabels are the release's labels naming its package.
+func ownerLabels(ch Chart) map[string]string {
+	if ch.Owner == "" {
+		return nil
+	}
+	return map[string]string{LabelPackage: ch.Owner}
 }
 
 // timeoutOf is how long Helm waits: HelmOptions.Timeout, else 5 minutes.

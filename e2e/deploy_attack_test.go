@@ -75,6 +75,22 @@ func testDeployAttacks(t *testing.T, k *airlocktest.Kube, c *cluster.Cluster, ke
 		t.Fatal("the second rendering was applied")
 	}
 
+	// A chart that renders differently each time, or that carries a
+	// deployment record of its own: refused before anything is applied.
+	for file, says := range map[string]string{
+		"rnd.yaml":    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: rnd}\ndata: {p: {{ randAlphaNum 12 | quote }}}\n",
+		"record.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: airlock-ghost}\ntype: airlock.dev/deployment\ndata: {}\n",
+	} {
+		d = newDeployCase(t, k, keyDir, deployManifest, map[string]string{"charts/hello/templates/" + file: says})
+		r := d.deploy(1, "tricks")
+		if !strings.Contains(r.stderr, "another result each time") && !strings.Contains(r.stderr, "cannot carry a deployment record") {
+			t.Fatalf("%s: expected a refusal:\n%s", file, r.stderr)
+		}
+		if get(t, c, "apps/v1", "Deployment", "tricks", "web") != nil || get(t, c, "v1", "Secret", "tricks", "airlock-ghost") != nil {
+			t.Fatalf("%s: something was applied", file)
+		}
+	}
+
 	// A custom kind embedding a pod template, and an object that exists
 	// and that airlock did not apply.
 	crd := decodeOne(t, rolloutCRD)
@@ -92,6 +108,12 @@ func testDeployAttacks(t *testing.T, k *airlocktest.Kube, c *cluster.Cluster, ke
 		t.Fatal("a refused deploy applied something")
 	}
 	d.deploy(0, "attacks", "--force-conflicts")
+	// Another package deploying over this one's objects and release.
+	intruder := newDeployCase(t, k, keyDir, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: taken}\ndata: {a: mine}\n",
+		map[string]string{"NAME": "intruder"})
+	if r := intruder.deploy(1, "attacks"); !strings.Contains(r.stderr, `belongs to package "hello"`) {
+		t.Fatalf("expected the other package's object refused:\n%s", r.stderr)
+	}
 	ro := get(t, c, "example.com/v1", "Rollout", "attacks", "ro")
 	containers, _, _ := unstructured.NestedSlice(ro.Object, "spec", "template", "spec", "containers")
 	if img := containers[0].(map[string]any)["image"].(string); !strings.Contains(img, "/mirror/team/web:1.0@sha256:") {

@@ -165,6 +165,12 @@ func (m *onMirror) verifiedDeployed(secret *unstructured.Unstructured) {
 	if r := m.kube(3, "verify", "--deployed", "forged", "-n", ns, "--key", "gate.pub", "--insecure-ignore-tlog"); !strings.Contains(r.stderr, "NO_SIGNATURE") {
 		t.Fatalf("expected an unsigned record refused:\n%s", r.stderr)
 	}
+	// The gate's signed record of hello, under another name: refused.
+	unstructured.SetNestedField(forged.Object, secretData(t, secret, "record.sigstore.json"), "data", "record.sigstore.json")
+	m.apply(forged)
+	if r := m.kube(3, "verify", "--deployed", "forged", "-n", ns, "--key", "gate.pub", "--insecure-ignore-tlog"); !strings.Contains(r.stderr, "NAME_MISMATCH") {
+		t.Fatalf("expected a record replayed under another name refused:\n%s", r.stderr)
+	}
 	rec, _ := base64.StdEncoding.DecodeString(secretData(t, secret, "record.json"))
 	edited := strings.ReplaceAll(string(rec), m.want, m.imageRef)
 	unstructured.SetNestedField(forged.Object, base64.StdEncoding.EncodeToString([]byte(edited)), "data", "record.json")

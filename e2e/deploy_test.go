@@ -112,6 +112,11 @@ func deployPackage(t *testing.T, dir, manifest string, extra map[string]string) 
 	for name, content := range extra {
 		files[name] = content
 	}
+	if name, ok := extra["NAME"]; ok { // the package's name
+		delete(files, "NAME")
+		def, _ := os.ReadFile(filepath.Join(pkg, "airlock.yaml"))
+		files["airlock.yaml"] = strings.Replace(string(def), "name: hello\n", "name: "+name+"\n", 1)
+	}
 	for name, content := range files {
 		content = strings.ReplaceAll(content, "IMAGE", imageRef)
 		os.MkdirAll(filepath.Dir(filepath.Join(pkg, filepath.FromSlash(name))), 0o755)

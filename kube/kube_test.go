@@ -343,3 +343,25 @@ func TestRewriteObjectFindsEveryImage(t *testing.T) {
 		t.Fatalf("images named %+v", again)
 	}
 }
+
+// Custom kinds hold images in shapes of their own: none may hide one.
+func TestRewriteObjectCustomShapes(t *testing.T) {
+	for _, obj := range []map[string]any{
+		{"kind": "Workflow", "spec": map[string]any{"templates": []any{map[string]any{"name": "t", "container": map[string]any{"image": "up/x:1"}},
+			map[string]any{"name": "s", "script": map[string]any{"image": "up/x:1"}}}}},
+		{"kind": "Task", "spec": map[string]any{"steps": []any{map[string]any{"name": "s", "image": "up/x:1"}}, "stepTemplate": map[string]any{"image": "up/x:1"}}},
+		{"kind": "VirtualMachine", "spec": map[string]any{"volumes": []any{map[string]any{"name": "d", "containerDisk": map[string]any{"image": "up/x:1"}}}}},
+		{"kind": "Odd", "spec": map[string]any{"Containers": []any{map[string]any{"Image": "up/x:1"}}}},
+	} {
+		images, err := kube.RewriteObject(obj, func(ref string) (string, bool) { return "mirror/x:1@sha256:0", ref == "up/x:1" })
+		if err != nil || len(images) == 0 {
+			t.Fatalf("%s: %v %+v", obj["kind"], err, images)
+		}
+		again, _ := kube.RewriteObject(obj, nil)
+		for _, img := range again {
+			if img.Ref != "mirror/x:1@sha256:0" {
+				t.Fatalf("%s: %q escaped the rewrite", obj["kind"], img.Ref)
+			}
+		}
+	}
+}

@@ -19,10 +19,10 @@ const maxObjectDepth = 100
 // was rewritten and what is applied.
 //
 // Images are looked for wherever an object of any kind holds them, not
-// only in Kubernetes' own workloads (a custom resource such as an Argo
-// Rollout embeds pod templates too): each item with an "image" of every
-// "containers", "initContainers" and "ephemeralContainers" list, and the
-// "image.reference" of every "volumes" item (image volumes), at any depth.
+// only in Kubernetes' own workloads (custom resources such as Argo
+// Rollouts and Workflows, Tekton tasks or KubeVirt machines hold images in
+// their own shapes): every string under a key "image", in any case, and
+// every image volume's "image.reference", at any depth.
 // An image that is not a string, or a replacement that is not a plain
 // image reference, is an error, with nothing rewritten.
 func RewriteObject(obj map[string]any, rewrite func(ref string) (string, bool)) ([]Image, error) {
@@ -93,7 +93,11 @@ type walker struct {
 	out        []Image
 }
 
-// value walks v: a mapping's keys in order, a list's items.
+// value walks v: a mapping's keys in order, a list's items. Every string
+// under a key "image" (in any case) is an image, wherever it is (a
+// container's, a Tekton step's, a KubeVirt containerDisk's), and so is an
+// image volume's image.reference: an image a custom kind holds cannot
+// hide from the rewrite by its shape.
 func (w *walker) value(v any, depth int) error {
 	if depth > maxObjectDepth {
 		return fmt.Errorf("%w: %s/%s: nested over %d deep", ErrInvalid, w.kind, w.name, maxObjectDepth)
@@ -112,8 +116,10 @@ func (w *walker) value(v any, depth int) error {
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			if err := w.field(k, v[k]); err != nil {
-				return err
+			if strings.EqualFold(k, "image") {
+				if err := w.image(v, k); err != nil {
+					return err
+				}
 			}
 			if err := w.value(v[k], depth+1); err != nil {
 				return err
@@ -123,45 +129,29 @@ func (w *walker) value(v any, depth int) error {
 	return nil
 }
 
-// field notes the images of a container list or a volume list.
-func (w *walker) field(key string, v any) error {
-	list, ok := v.([]any)
-	if !ok {
+// image notes holder[key], an image: a string, or a mapping whose
+// "reference" is one (an image volume's).
+func (w *walker) image(holder map[string]any, key string) error {
+	label, _ := holder["name"].(string)
+	switch v := holder[key].(type) {
+	case nil:
 		return nil
-	}
-	volumes := key == "volumes"
-	if !volumes && !slices.Contains(containerLists, key) {
-		return nil
-	}
-	for _, item := range list {
-		m, ok := item.(map[string]any)
+	case string:
+		w.note(holder, key, v, label)
+	case map[string]any:
+		ref, ok := v["reference"].(string)
 		if !ok {
-			continue
+			return nil
 		}
-		holder, label := m, "container"
-		if volumes {
-			if holder, ok = m["image"].(map[string]any); !ok {
-				continue
-			}
-			label = "volume"
-		}
-		imgKey := "image"
-		if volumes {
-			imgKey = "reference"
-		}
-		if holder[imgKey] == nil {
-			continue
-		}
-		ref, ok := holder[imgKey].(string)
-		if !ok {
-			return fmt.Errorf("%w: %s/%s: expected the image as a string, found %T", ErrInvalid, w.kind, w.name, holder[imgKey])
-		}
-		cname, _ := m["name"].(string)
-		if volumes {
-			cname = label + " " + cname
-		}
-		w.out = append(w.out, Image{Ref: ref, Kind: w.kind, Name: w.name, Container: cname})
-		*w.edits = append(*w.edits, objectEdit{holder: holder, key: imgKey, ref: ref})
+		w.note(v, "reference", ref, "volume "+label)
+	default:
+		return fmt.Errorf("%w: %s/%s: expected the image as a string, found %T", ErrInvalid, w.kind, w.name, v)
 	}
 	return nil
+}
+
+// note records one image, to rewrite at holder[key].
+func (w *walker) note(holder map[string]any, key, ref, label string) {
+	w.out = append(w.out, Image{Ref: ref, Kind: w.kind, Name: w.name, Container: label})
+	*w.edits = append(*w.edits, objectEdit{holder: holder, key: key, ref: ref})
 }

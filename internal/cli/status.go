@@ -49,6 +49,9 @@ func (s *statusCmd) run(cmd *cobra.Command) error {
 	if s.format.value == "json" {
 		return printJSON(cmd.OutOrStdout(), res)
 	}
+	for _, bad := range res.Invalid {
+		fmt.Fprintf(cmd.ErrOrStderr(), "airlock: %s\n", clean(bad))
+	}
 	if len(res.Packages) == 0 {
 		fmt.Fprintln(cmd.OutOrStdout(), "No package deployed by airlock")
 		return nil
