@@ -61,7 +61,11 @@ func StartKube(t testing.TB, apiserver, etcd string) *Kube {
 		"--service-account-issuer", "https://kubernetes.default.svc",
 		"--service-account-key-file", filepath.Join(dir, "sa.pub"), "--service-account-signing-key-file", filepath.Join(dir, "sa.key"),
 		"--token-auth-file", filepath.Join(dir, "tokens.csv"), "--authorization-mode", "AlwaysAllow",
-		"--service-cluster-ip-range", "10.96.0.0/16")
+		"--service-cluster-ip-range", "10.96.0.0/16",
+		// With no default route (a loopback-only network namespace) the API
+		// server cannot pick the address it advertises for the kubernetes
+		// Service; one from TEST-NET-1 serves, as nothing dials it here.
+		"--advertise-address", "192.0.2.10")
 	k := &Kube{Server: fmt.Sprintf("https://127.0.0.1:%d", pa), Token: token, Kubeconfig: filepath.Join(dir, "kubeconfig")}
 	k.waitReady(t, exited)
 	writeFile(t, k.Kubeconfig, fmt.Sprintf(`apiVersion: v1

@@ -311,6 +311,22 @@ func testDeployReleases(t *testing.T, k *airlocktest.Kube, c *cluster.Cluster, k
 		t.Fatal("a failed deploy wrote its record")
 	}
 	d.deploy(1, "up", "--components", "nope")
+
+	// From a registry (oci://), one component chosen by name.
+	host := strings.TrimSuffix(strings.TrimPrefix(d.mirror, "oci://"), "/mirror")
+	airlock(t, d.dir, 0, "push", "app.tar", "oci://"+host+"/pkgs/hello")
+	r = airlock(t, d.dir, 0, "deploy", "oci://"+host+"/pkgs/hello:1.0.0", "--registry", d.mirror, "--key", "team.pub", "--insecure-ignore-tlog",
+		"-n", "from-oci", "--components", "app", "--kubeconfig", k.Kubeconfig)
+	if !strings.Contains(r.stdout, "Deployed app into namespace from-oci") || podImage(t, get(t, c, "apps/v1", "Deployment", "from-oci", "web")) != strings.TrimPrefix(d.mirror, "oci://")+"/team/web:1.0@"+mirroredDigest(t, d) {
+		t.Fatalf("deploy from oci://:\n%s", r.stdout)
+	}
+}
+
+// mirroredDigest is the digest of the case's image in its mirror.
+func mirroredDigest(t *testing.T, d *deployCase) string {
+	t.Helper()
+	host, prefix, _ := strings.Cut(strings.TrimPrefix(d.mirror, "oci://"), "/")
+	return airlocktest.Resolve(t, host, prefix+"/team/web", "1.0").Digest.String()
 }
 
 // secretData is a Secret's data value, base64 as stored.
