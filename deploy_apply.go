@@ -67,7 +67,7 @@ func (h *Handle) Deploy(ctx context.Context, c *cluster.Cluster, to DeployTo) (*
 	if err := d.apply(ctx); err != nil {
 		return res, err
 	}
-	return res, h.writeRecord(ctx, c, plan, to, res)
+	return res, h.writeRecord(ctx, c, to, res)
 }
 
 // checkMirror makes sure every image is in the mirror at its digest.

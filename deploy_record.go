@@ -86,7 +86,7 @@ func RecordName(name string) (string, error) {
 
 // writeRecord writes the deployment record, with a signed summary when
 // asked for.
-func (h *Handle) writeRecord(ctx context.Context, c *cluster.Cluster, plan *deployPlan, to DeployTo, res *DeployResult) error {
+func (h *Handle) writeRecord(ctx context.Context, c *cluster.Cluster, to DeployTo, res *DeployResult) error {
 	info := h.pkg.Info()
 	name, err := RecordName(info.Name)
 	if err != nil {
@@ -128,7 +128,6 @@ func (h *Handle) writeRecord(ctx context.Context, c *cluster.Cluster, plan *depl
 		return fmt.Errorf("%w: everything was applied, but the record was not written: %v", ErrDeploy, err)
 	}
 	res.Record = location
-	_ = plan
 	return nil
 }
 
