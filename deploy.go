@@ -103,10 +103,13 @@ type DeployedChart struct {
 	// Chart and Version are the chart's.
 	Chart   string `json:"chart"`
 	Version string `json:"version"`
-	// Release and Namespace name the release; Revision is its revision.
+	// Release and Namespace name the release; Revision is its revision,
+	// Digest that revision's manifest and hooks' digest (as Helm stores
+	// them): a signed record binds the release's history to it.
 	Release   string `json:"release"`
 	Namespace string `json:"namespace"`
 	Revision  int    `json:"revision"`
+	Digest    string `json:"digest,omitempty"`
 	// Change is created, configured or unchanged.
 	Change cluster.Change `json:"change"`
 }

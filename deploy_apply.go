@@ -53,6 +53,9 @@ func (h *Handle) Deploy(ctx context.Context, c *cluster.Cluster, to DeployTo) (*
 			}
 		}
 	}
+	if err := h.checkReleases(ctx, c, plan, to); err != nil {
+		return res, err
+	}
 	res.Images, res.Notes = plan.imagesUsed(), plan.notes
 	if err := checkMirror(ctx, plan.toCheck(), to); err != nil {
 		return res, err

@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/airlock-dev/airlock/cluster"
+	"github.com/airlock-dev/airlock/policy"
 	"github.com/airlock-dev/airlock/sign"
 	"github.com/airlock-dev/airlock/verify"
 )
@@ -203,4 +205,66 @@ type DeployedVerification struct {
 	Record       *DeploymentRecord   `json:"record"`
 	Objects      []DeployedCheck     `json:"objects"`
 	Failure      *verify.FailureInfo `json:"failure,omitempty"`
+}
+
+// checkReleases binds the releases a deploy would upgrade, or roll back to,
+// to the last record this gate signed: with RecordOptions, each release
+// must still be at the revision and digest that record names, for Helm
+// acts on its stored releases (what an upgrade deletes, what a rollback
+// restores) and whoever may write Secrets in the namespace may edit them.
+// Without a record this gate signed, the releases are trusted as Helm
+// trusts them (a note says so).
+func (h *Handle) checkReleases(ctx context.Context, c *cluster.Cluster, plan *deployPlan, to DeployTo) error {
+	var upgrades []*deployChart
+	for _, comp := range plan.comps {
+		for _, ch := range comp.charts {
+			if ch.rendered.Current > 0 {
+				upgrades = append(upgrades, ch)
+			}
+		}
+	}
+	if to.Record == nil || len(upgrades) == 0 || to.ForceConflicts {
+		return nil
+	}
+	prev, err := h.signedRecord(ctx, c, to.Record)
+	if err != nil || prev == nil {
+		plan.notes = append(plan.notes, fmt.Sprintf("no earlier record signed by this gate in %s: Helm's stored releases are trusted as Helm trusts them", c.Namespace()))
+		return nil
+	}
+	for _, ch := range upgrades {
+		r := ch.rendered
+		i := slices.IndexFunc(prev.Charts, func(p DeployedChart) bool { return p.Release == ch.chart.Release })
+		if i < 0 || prev.Charts[i].Revision != r.Current || prev.Charts[i].Digest != r.CurrentDigest {
+			want := "no such release"
+			if i >= 0 {
+				want = fmt.Sprintf("revision %d, %s", prev.Charts[i].Revision, prev.Charts[i].Digest)
+			}
+			return fmt.Errorf("release %s: %w: expected it as the gate's last record says (%s), found revision %d, %s: it changed since airlock deployed it (its stored release may have been edited); --force-conflicts proceeds (nothing was applied)",
+				ch.chart.Release, cluster.ErrConflict, want, r.Current, r.CurrentDigest)
+		}
+	}
+	return nil
+}
+
+// signedRecord reads this package's record in the namespace, if the gate's
+// key signed it (nil otherwise).
+func (h *Handle) signedRecord(ctx context.Context, c *cluster.Cluster, rec *RecordOptions) (*DeploymentRecord, error) {
+	name, err := RecordName(h.pkg.Info().Name)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := c.Record(ctx, c.Namespace(), name)
+	if err != nil {
+		return nil, err
+	}
+	gate := policy.Signer{Name: "the gate's key", PublicKey: rec.Key.GetPublicKey()}
+	p := policy.Policy{Signers: []policy.Signer{gate}, InsecureIgnoreTlog: true}
+	if _, err := checkRecordSignature(*stored, VerifyDeployedOptions{Policy: p}); err != nil {
+		return nil, err
+	}
+	prev, err := decodeRecord(*stored)
+	if err != nil || prev.Name != h.pkg.Info().Name || prev.Namespace != c.Namespace() {
+		return nil, err
+	}
+	return prev, nil
 }

@@ -74,7 +74,7 @@ func (d *deployer) applyUnit(ctx context.Context, u unit) error {
 	ch := u.chart
 	r, err := d.c.InstallChart(ctx, ch.chart, ch.rendered, cluster.HelmOptions{Wait: d.to.Wait, Timeout: d.to.Timeout, ForceConflicts: d.to.ForceConflicts})
 	d.res.Charts = append(d.res.Charts, DeployedChart{Component: u.comp, Chart: ch.name, Version: ch.version, Release: ch.chart.Release,
-		Namespace: d.c.Namespace(), Revision: r.Revision, Change: r.Change})
+		Namespace: d.c.Namespace(), Revision: r.Revision, Change: r.Change, Digest: r.Digest})
 	if err != nil {
 		return err
 	}

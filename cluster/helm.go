@@ -6,6 +6,7 @@ package cluster
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -66,8 +67,10 @@ type Rendered struct {
 	// before the release, like a manifest's objects. Only
 	// CustomResourceDefinitions are accepted there.
 	CRDs []*unstructured.Unstructured
-	// Current is the revision deployed now (0: none).
-	Current int
+	// Current is the revision deployed now (0: none); CurrentDigest the
+	// digest of its manifest and hooks as Helm stores them.
+	Current       int
+	CurrentDigest string
 	// Changed says the release would differ from the deployed one (its
 	// chart, values, objects or hooks), or that none is deployed.
 	Changed bool
@@ -85,6 +88,9 @@ type ChartResult struct {
 	Revision int
 	// Change is Created (installed), Configured (upgraded) or Unchanged.
 	Change Change
+	// Digest is the digest of that revision's manifest and hooks, as Helm
+	// stores them ([ReleaseDigest]).
+	Digest string
 }
 
 // RenderChart loads ch.Archive (with Helm's own bounds on archives) and
@@ -130,6 +136,7 @@ func (c *Cluster) RenderChart(ctx context.Context, ch Chart) (*Rendered, error) 
 	}
 	if current != nil {
 		r.Current, r.Changed, r.owner = current.Version, differs(current, rel), current.Labels[LabelPackage]
+		r.CurrentDigest = ReleaseDigest(current)
 	}
 	return r, nil
 }
@@ -164,7 +171,7 @@ func (c *Cluster) render(ctx context.Context, cfg *action.Configuration, ch Char
 // its end once started, whatever ctx says.
 func (c *Cluster) InstallChart(ctx context.Context, ch Chart, r *Rendered, opts HelmOptions) (ChartResult, error) {
 	if r.Current > 0 && !r.Changed {
-		return ChartResult{Revision: r.Current, Change: Unchanged}, nil
+		return ChartResult{Revision: r.Current, Change: Unchanged, Digest: r.CurrentDigest}, nil
 	}
 	if r.Current > 0 && ch.Owner != "" && r.owner != ch.Owner && !opts.ForceConflicts {
 		return ChartResult{Revision: r.Current}, fmt.Errorf("release %s: %w: it belongs to package %q, not %s; --force-conflicts takes it over (nothing of it was applied)",
@@ -206,7 +213,7 @@ func (c *Cluster) InstallChart(ctx context.Context, ch Chart, r *Rendered, opts 
 	if err != nil {
 		return ChartResult{}, err
 	}
-	return ChartResult{Revision: rel.Version, Change: change}, nil
+	return ChartResult{Revision: rel.Version, Change: change, Digest: ReleaseDigest(rel)}, nil
 }
 
 // undo uninstalls a failed install or rolls a failed upgrade back (Helm
@@ -291,6 +298,24 @@ func v1(r ri.Releaser) (*release.Release, error) {
 		return &rel, nil
 	}
 	return nil, fmt.Errorf("%w: unexpected release type %T", ErrRelease, r)
+}
+
+// ReleaseDigest is the sha256 digest of a release's manifest and its
+// hooks' manifests, in order: what Helm would delete, keep or restore.
+func ReleaseDigest(rel *release.Release) string {
+	h := sha256.New()
+	for _, m := range append([]string{rel.Manifest}, hookManifests(rel)...) {
+		fmt.Fprintf(h, "%d:%s\n", len(m), m)
+	}
+	return fmt.Sprintf("sha256:%x", h.Sum(nil))
+}
+
+func hookManifests(rel *release.Release) []string {
+	out := make([]string, 0, len(rel.Hooks))
+	for _, hk := range rel.Hooks {
+		out = append(out, hk.Manifest)
+	}
+	return out
 }
 
 // differs says an upgrade to next changes the deployed release cur.

@@ -4,6 +4,8 @@
 package e2e_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -194,5 +196,45 @@ func (m *onMirror) apply(obj *unstructured.Unstructured) {
 	m.t.Helper()
 	if _, err := m.c.Apply(context.Background(), obj, cluster.ApplyOptions{Force: true}); err != nil {
 		m.t.Fatal(err)
+	}
+}
+
+// releaseTampered: someone who may write Secrets edits Helm's stored
+// release (so that the next upgrade would create what they added); the
+// gate's signed record binds the release, and the deploy is refused.
+func (m *onMirror) releaseTampered() {
+	t := m.t
+	secret := get(t, m.c, "v1", "Secret", m.ns, "sh.helm.release.v1.hello.v1")
+	outer, err := base64.StdEncoding.DecodeString(secretData(t, secret, "release"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipped, err := base64.StdEncoding.DecodeString(string(outer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(zipped))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rel map[string]any
+	if err := json.NewDecoder(zr).Decode(&rel); err != nil {
+		t.Fatal(err)
+	}
+	rel["manifest"] = rel["manifest"].(string) + "\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: planted\n"
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	json.NewEncoder(zw).Encode(rel)
+	zw.Close()
+	inner := base64.StdEncoding.EncodeToString(buf.Bytes())
+	unstructured.SetNestedField(secret.Object, base64.StdEncoding.EncodeToString([]byte(inner)), "data", "release")
+	secret.SetManagedFields(nil)
+	m.apply(secret)
+	r := m.kube(1, append(m.deploy, "--record-key", "gate.key")...)
+	if !strings.Contains(r.stderr, "changed since airlock deployed it") {
+		t.Fatalf("expected the edited release refused:\n%s", r.stderr)
+	}
+	if get(t, m.c, "v1", "ConfigMap", m.ns, "planted") != nil {
+		t.Fatal("the edited release was acted on")
 	}
 }

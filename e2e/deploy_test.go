@@ -172,6 +172,7 @@ func TestDeploy(t *testing.T) {
 			secret := m.recorded()
 			m.redeployed()
 			m.verifiedDeployed(secret)
+			m.releaseTampered()
 		})
 	}
 	t.Run("refused", func(t *testing.T) { testDeployRefused(t, k, c, dir) })
