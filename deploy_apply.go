@@ -17,13 +17,15 @@ import (
 	"github.com/airlock-dev/airlock/cluster"
 	"github.com/airlock-dev/airlock/kube"
 	"github.com/airlock-dev/airlock/registry"
+	"github.com/airlock-dev/airlock/verify"
 )
 
 // Deploy deploys the handle's package into c, component by component in
 // the definition's order (or those to.Components names): each manifest's
 // objects by server-side apply (field manager "airlock"), then each chart
-// as a Helm release named after it. Every image reference a pod spec makes
-// to an image the package carries is rewritten to its mirrored location,
+// as a Helm release named after it. Every image reference that names an
+// image the package carries (see [kube.RewriteObject] for where images are
+// found) is rewritten to its mirrored location,
 // REGISTRY/PREFIX/PATH[:TAG]@DIGEST, in manifests and in what charts
 // render (hooks included). Nothing is applied before every image was found
 // in the mirror at its digest and every object of the whole package passed
@@ -42,7 +44,7 @@ func (h *Handle) Deploy(ctx context.Context, c *cluster.Cluster, to DeployTo) (*
 		return res, failPlan(h, err)
 	}
 	if !h.hashed {
-		h.res.AddCheck("blobs", "passed", "every manifest and chart deployed hashed as it was read; images checked in the mirror by digest")
+		h.res.AddCheck("blobs", verify.StatusPassed, "every manifest and chart deployed hashed as it was read; images checked in the mirror by digest")
 		h.res.Verified = h.verified
 	}
 	for _, comp := range plan.comps {
@@ -78,20 +80,12 @@ func checkMirror(ctx context.Context, images []mirrored, to DeployTo) error {
 	if len(images) == 0 {
 		return nil
 	}
-	prefix, err := parsePrefix(to.Mirror)
-	if err != nil {
-		return err
-	}
 	missing := make([]string, len(images))
 	eg, ectx := errgroup.WithContext(ctx)
 	eg.SetLimit(8)
 	for i, m := range images {
 		eg.Go(func() error {
-			dst, _, err := destination(prefix, m.source)
-			if err != nil {
-				return err
-			}
-			repo, err := registry.Repository(dst, to.MirrorRegistry)
+			repo, err := registry.Repository(m.repo, to.MirrorRegistry)
 			if err != nil {
 				return err
 			}
@@ -100,7 +94,7 @@ func checkMirror(ctx context.Context, images []mirrored, to DeployTo) error {
 			case errors.Is(err, errdef.ErrNotFound):
 				missing[i] = fmt.Sprintf("%s (%s)", m.internal, m.source)
 			case err != nil:
-				return registry.Explain(prefix.Registry, fmt.Errorf("look for %s in the mirror: %w", m.internal, err))
+				return registry.Explain(m.repo.Registry, fmt.Errorf("look for %s in the mirror: %w", m.internal, err))
 			case desc.Digest.String() != m.digest:
 				missing[i] = fmt.Sprintf("%s (%s; the mirror answered %s)", m.internal, m.source, desc.Digest)
 			}

@@ -40,8 +40,10 @@ type mirrored struct {
 	// source is the reference the package recorded; component its component.
 	source, component string
 	name, tag, digest string
-	// internal is REGISTRY/PREFIX/PATH[:TAG]@DIGEST.
+	// internal is REGISTRY/PREFIX/PATH[:TAG]@DIGEST; repo is its
+	// repository, REGISTRY/PREFIX/PATH.
 	internal string
+	repo     orasregistry.Reference
 }
 
 // mirroredImages lists the package's images and their mirrored locations
@@ -54,7 +56,7 @@ func (p *Package) mirroredImages(prefix orasregistry.Reference) ([]mirrored, err
 		if err != nil {
 			return nil, err
 		}
-		m := mirrored{source: source, component: img.Annotations[spec.AnnotationComponent], tag: tag, digest: img.Digest.String()}
+		m := mirrored{source: source, component: img.Annotations[spec.AnnotationComponent], tag: tag, digest: img.Digest.String(), repo: dst}
 		m.name, _, _ = imageName(source)
 		m.internal = dst.String()
 		if tag != "" {
