@@ -105,21 +105,12 @@ func (h *Handle) chart(ctx context.Context, layer ocispec.Descriptor) (chartArti
 	if layer.Size <= maxChartKept {
 		r = io.TeeReader(rc, &kept)
 	}
-	meta, err := chartYAML(r)
+	config, m, err := chartMeta(r)
 	if err != nil {
 		return chartArtifact{}, err
 	}
 	if _, err := io.Copy(io.Discard, r); err != nil { // the rest, so the digest is checked
 		return chartArtifact{}, classify(err)
-	}
-	config, err := yamlToJSON(meta)
-	if err != nil {
-		return chartArtifact{}, verify.Fail(verify.ReasonMalformedPackage, "Chart.yaml: %v", err)
-	}
-	var m struct{ Name, Version, Description string }
-	if err := json.Unmarshal(config, &m); err != nil || !chartName.MatchString(m.Name) || !chartTag.MatchString(strings.ReplaceAll(m.Version, "+", "_")) {
-		return chartArtifact{}, verify.Fail(verify.ReasonMalformedPackage,
-			"Chart.yaml: expected a name that is one repository path element and a version that is an OCI tag, found %q %q", m.Name, m.Version)
 	}
 	c := chartArtifact{name: m.Name, version: m.Version, layer: ocispec.Descriptor{MediaType: spec.MediaTypeChart, Digest: layer.Digest, Size: layer.Size},
 		blobs: map[digest.Digest][]byte{}}
@@ -138,6 +129,29 @@ func (h *Handle) chart(ctx context.Context, layer ocispec.Descriptor) (chartArti
 		c.blobs[layer.Digest] = kept.Bytes()
 	}
 	return c, nil
+}
+
+// chartMetadata is what airlock reads of a chart's Chart.yaml.
+type chartMetadata struct{ Name, Version, Description string }
+
+// chartMeta reads a chart archive up to its Chart.yaml and returns it as
+// JSON (a registry chart's config) and its name and version, checked to be
+// a repository path element and an OCI tag.
+func chartMeta(r io.Reader) ([]byte, chartMetadata, error) {
+	var m chartMetadata
+	meta, err := chartYAML(r)
+	if err != nil {
+		return nil, m, err
+	}
+	config, err := yamlToJSON(meta)
+	if err != nil {
+		return nil, m, verify.Fail(verify.ReasonMalformedPackage, "Chart.yaml: %v", err)
+	}
+	if err := json.Unmarshal(config, &m); err != nil || !chartName.MatchString(m.Name) || !chartTag.MatchString(strings.ReplaceAll(m.Version, "+", "_")) {
+		return nil, m, verify.Fail(verify.ReasonMalformedPackage,
+			"Chart.yaml: expected a name that is one repository path element and a version that is an OCI tag, found %q %q", m.Name, m.Version)
+	}
+	return config, m, nil
 }
 
 // chartYAML reads a chart archive up to its top-level Chart.yaml (at

@@ -4,6 +4,7 @@
 package airlock
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -143,21 +144,19 @@ func (h *Handle) deployComponent(ctx context.Context, p *deployPlan, name string
 	return c, nil
 }
 
-// deployChart reads a chart whole through the handle (checked against its
-// digest) and names its release after it.
+// deployChart reads a chart whole, once, through the handle (checked
+// against its digest as it streams) and names its release after it.
 func (h *Handle) deployChart(ctx context.Context, p *deployPlan, l ocispec.Descriptor, to DeployTo) (*deployChart, error) {
-	c, err := h.chart(ctx, l)
+	archive, err := graph.ReadBounded(ctx, h, l, maxChartArchive)
+	if err != nil {
+		return nil, classify(err)
+	}
+	_, m, err := chartMeta(bytes.NewReader(archive))
 	if err != nil {
 		return nil, err
 	}
-	archive, ok := c.blobs[l.Digest]
-	if !ok {
-		if archive, err = graph.ReadBounded(ctx, h, l, maxChartArchive); err != nil {
-			return nil, classify(err)
-		}
-	}
-	return &deployChart{name: c.name, version: c.version, chart: cluster.Chart{
-		Archive: archive, Release: c.name, Values: to.Values[c.name], PostRender: p.rewrite, Owner: h.pkg.Info().Name,
+	return &deployChart{name: m.Name, version: m.Version, chart: cluster.Chart{
+		Archive: archive, Release: m.Name, Values: to.Values[m.Name], PostRender: p.rewrite, Owner: h.pkg.Info().Name,
 	}}, nil
 }
 
