@@ -39,6 +39,11 @@ func (h *Handle) Deploy(ctx context.Context, c *cluster.Cluster, to DeployTo) (*
 	if _, err := RecordName(h.pkg.Info().Name); err != nil {
 		return res, err
 	}
+	if to.Record != nil { // a signed summary vouches for every blob
+		if err := h.CheckBlobs(ctx, 0, nil); err != nil {
+			return res, err
+		}
+	}
 	plan, err := h.deployPlan(ctx, to)
 	if err != nil {
 		return res, failPlan(h, err)
@@ -51,6 +56,9 @@ func (h *Handle) Deploy(ctx context.Context, c *cluster.Cluster, to DeployTo) (*
 		res.Components = append(res.Components, comp.name)
 		for _, ch := range comp.charts {
 			if ch.rendered, err = c.RenderChart(ctx, ch.chart); err != nil {
+				return res, err
+			}
+			if err := ch.rendered.Owned(ch.chart, to.ForceConflicts); err != nil {
 				return res, err
 			}
 		}

@@ -6,6 +6,7 @@ package airlock
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -227,9 +228,12 @@ func (h *Handle) checkReleases(ctx context.Context, c *cluster.Cluster, plan *de
 		return nil
 	}
 	prev, err := h.signedRecord(ctx, c, to.Record)
-	if err != nil || prev == nil {
-		plan.notes = append(plan.notes, fmt.Sprintf("no earlier record signed by this gate in %s: Helm's stored releases are trusted as Helm trusts them", c.Namespace()))
+	if f, ok := verify.AsFailure(err); errors.Is(err, cluster.ErrNoRecord) || ok && f.Reason == verify.ReasonNoSignature {
+		plan.notes = append(plan.notes, fmt.Sprintf("no earlier record signed by a gate in %s: Helm's stored releases are trusted as Helm trusts them", c.Namespace()))
 		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w: the releases to upgrade are bound to the gate's last record, which does not check (%v); --force-conflicts proceeds (nothing was applied)", cluster.ErrConflict, err)
 	}
 	for _, ch := range upgrades {
 		r := ch.rendered
@@ -246,8 +250,8 @@ func (h *Handle) checkReleases(ctx context.Context, c *cluster.Cluster, plan *de
 	return nil
 }
 
-// signedRecord reads this package's record in the namespace, if the gate's
-// key signed it (nil otherwise).
+// signedRecord reads this package's record in the namespace and checks
+// that the gate's key signed it and that it is about this package there.
 func (h *Handle) signedRecord(ctx context.Context, c *cluster.Cluster, rec *RecordOptions) (*DeploymentRecord, error) {
 	name, err := RecordName(h.pkg.Info().Name)
 	if err != nil {
@@ -263,8 +267,9 @@ func (h *Handle) signedRecord(ctx context.Context, c *cluster.Cluster, rec *Reco
 		return nil, err
 	}
 	prev, err := decodeRecord(*stored)
-	if err != nil || prev.Name != h.pkg.Info().Name || prev.Namespace != c.Namespace() {
-		return nil, err
+	if err == nil && (prev.Name != h.pkg.Info().Name || prev.Namespace != c.Namespace()) {
+		err = verify.Fail(verify.ReasonNameMismatch, "secret %s: expected the record of %s in %s, found one of %s in %s",
+			prev.Record, h.pkg.Info().Name, c.Namespace(), prev.Name, prev.Namespace)
 	}
-	return prev, nil
+	return prev, err
 }

@@ -78,8 +78,8 @@ type Rendered struct {
 	// checked is what the post-renderer wrote when the chart was checked:
 	// the install must render exactly that, or apply nothing.
 	checked []byte
-	// owner is the package the deployed release is labelled with.
-	owner string
+	// Owner is the package the deployed release is labelled with.
+	Owner string
 }
 
 // ChartResult is what [Cluster.InstallChart] did.
@@ -135,10 +135,20 @@ func (c *Cluster) RenderChart(ctx context.Context, ch Chart) (*Rendered, error) 
 		r.Objects = append(r.Objects, objs...)
 	}
 	if current != nil {
-		r.Current, r.Changed, r.owner = current.Version, differs(current, rel), current.Labels[LabelPackage]
+		r.Current, r.Changed, r.Owner = current.Version, differs(current, rel), current.Labels[LabelPackage]
 		r.CurrentDigest = ReleaseDigest(current)
 	}
 	return r, nil
+}
+
+// Owned refuses, unless forced, a release another package (or another
+// tool) installed.
+func (r *Rendered) Owned(ch Chart, force bool) error {
+	if r.Current == 0 || ch.Owner == "" || r.Owner == ch.Owner || force {
+		return nil
+	}
+	return fmt.Errorf("release %s: %w: it belongs to package %q, not %s; --force-conflicts takes it over (nothing of it was applied)",
+		ch.Release, ErrConflict, r.Owner, ch.Owner)
 }
 
 // render renders the chart as its install or upgrade would now (Helm's
@@ -173,9 +183,8 @@ func (c *Cluster) InstallChart(ctx context.Context, ch Chart, r *Rendered, opts 
 	if r.Current > 0 && !r.Changed {
 		return ChartResult{Revision: r.Current, Change: Unchanged, Digest: r.CurrentDigest}, nil
 	}
-	if r.Current > 0 && ch.Owner != "" && r.owner != ch.Owner && !opts.ForceConflicts {
-		return ChartResult{Revision: r.Current}, fmt.Errorf("release %s: %w: it belongs to package %q, not %s; --force-conflicts takes it over (nothing of it was applied)",
-			ch.Release, ErrConflict, r.owner, ch.Owner)
+	if err := r.Owned(ch, opts.ForceConflicts); err != nil {
+		return ChartResult{Revision: r.Current}, err
 	}
 	ctx = context.WithoutCancel(ctx)
 	cfg, err := c.helm(ch)

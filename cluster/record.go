@@ -5,6 +5,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,6 +21,9 @@ const RecordType = "airlock.dev/deployment"
 
 // LabelPackage names the package a record is about.
 const LabelPackage = "airlock.dev/package"
+
+// ErrNoRecord marks a record Secret that does not exist.
+var ErrNoRecord = errors.New("no deployment record")
 
 // StoredRecord is a deployment record as the cluster keeps it.
 type StoredRecord struct {
@@ -63,7 +67,7 @@ func (c *Cluster) Records(ctx context.Context, namespace string) ([]StoredRecord
 func (c *Cluster) Record(ctx context.Context, namespace, name string) (*StoredRecord, error) {
 	s, err := c.clientset.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("no deployment record %s in namespace %s", name, namespace)
+		return nil, fmt.Errorf("%w %s in namespace %s", ErrNoRecord, name, namespace)
 	}
 	if err != nil {
 		return nil, c.explain(secretObject(namespace, name), err)
