@@ -173,33 +173,31 @@ func (d *deployer) dryRun(ctx context.Context) error {
 			return fmt.Errorf("%w (nothing was applied)", err)
 		}
 	}
-	for _, s := range d.steps() {
+	steps := d.steps()
+	for _, s := range steps {
 		// A release's objects are Helm's to own: the dry run checks them, and
 		// Helm reports conflicts when it applies them.
 		_, err := d.c.Apply(ctx, s.obj, d.applyOptions(s, true))
 		if errors.Is(err, cluster.ErrNamespaceMissing) {
-			waiting = append(waiting, s)
-			missing[namespaceOf(d.c, s.obj)] = true
+			// Apply named the namespace of the object it could not check.
+			waiting, missing[s.obj.GetNamespace()] = append(waiting, s), true
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("server-side dry run: %w (nothing was applied)", err)
 		}
-		if d.to.DryRun {
-			d.res.Objects = append(d.res.Objects, deployed(s, Checked))
-		}
 	}
-	if d.to.DryRun {
-		for _, s := range waiting {
-			d.res.Objects = append(d.res.Objects, deployed(s, Checked))
-		}
-		if len(waiting) > 0 {
-			d.res.Notes = append(d.res.Notes, fmt.Sprintf("%d objects are in namespaces that do not exist yet (%s): a dry run checks only their schema",
-				len(waiting), strings.Join(sortedKeys(missing), ", ")))
-		}
-		return nil
+	if !d.to.DryRun {
+		return d.checkInNewNamespaces(ctx, waiting, missing)
 	}
-	return d.checkInNewNamespaces(ctx, waiting, missing)
+	for _, s := range steps {
+		d.res.Objects = append(d.res.Objects, deployed(s, Checked))
+	}
+	if len(waiting) > 0 {
+		d.res.Notes = append(d.res.Notes, fmt.Sprintf("%d objects are in namespaces that do not exist yet (%s): a dry run checks only their schema",
+			len(waiting), strings.Join(sortedKeys(missing), ", ")))
+	}
+	return nil
 }
 
 // applyOptions says how step s is applied (or checked): a release's
@@ -262,14 +260,6 @@ func (d *deployer) undoNamespaces(ctx context.Context, cause error) error {
 		return fmt.Errorf("%w (nothing was applied)", cause)
 	}
 	return fmt.Errorf("%w (nothing was applied: namespaces %s, created for the check, were deleted again)", cause, strings.Join(undone, ", "))
-}
-
-// namespaceOf is the namespace obj goes to.
-func namespaceOf(c *cluster.Cluster, obj *unstructured.Unstructured) string {
-	if ns := obj.GetNamespace(); ns != "" {
-		return ns
-	}
-	return c.Namespace()
 }
 
 // deployed reports step s.
