@@ -57,14 +57,9 @@ type deployChart struct {
 // deployPlan reads the chosen components, in the definition's order.
 func (h *Handle) deployPlan(ctx context.Context, to DeployTo) (*deployPlan, error) {
 	p := &deployPlan{used: map[string]DeployedImage{}}
-	if to.Mirror != "" {
-		prefix, err := parsePrefix(to.Mirror)
-		if err != nil {
-			return nil, err
-		}
-		if p.all, err = h.pkg.mirroredImages(prefix); err != nil {
-			return nil, err
-		}
+	var err error
+	if p.all, err = h.pkg.mirroredImages(to.Mirror); err != nil {
+		return nil, err
 	}
 	var names []string
 	comps, err := h.components(ctx)

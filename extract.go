@@ -243,17 +243,12 @@ type extractPlan struct {
 // could leave the folder or collide.
 func (h *Handle) plan(ctx context.Context, opts FilesOptions) (*extractPlan, error) {
 	p := &extractPlan{byComp: map[string][]mirrored{}}
-	if opts.Mirror != "" {
-		prefix, err := parsePrefix(opts.Mirror)
-		if err != nil {
-			return nil, err
-		}
-		if p.images, err = h.pkg.mirroredImages(prefix); err != nil {
-			return nil, err
-		}
-		for _, m := range p.images {
-			p.byComp[m.component] = append(p.byComp[m.component], m)
-		}
+	var err error
+	if p.images, err = h.pkg.mirroredImages(opts.Mirror); err != nil {
+		return nil, err
+	}
+	for _, m := range p.images {
+		p.byComp[m.component] = append(p.byComp[m.component], m)
 	}
 	for _, m := range h.pkg.index.Manifests {
 		if m.ArtifactType != spec.ArtifactTypeComponent {

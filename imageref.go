@@ -47,8 +47,15 @@ type mirrored struct {
 }
 
 // mirroredImages lists the package's images and their mirrored locations
-// under prefix (oci://REGISTRY[/PREFIX], parsed).
-func (p *Package) mirroredImages(prefix orasregistry.Reference) ([]mirrored, error) {
+// under mirror (oci://REGISTRY[/PREFIX]); none when mirror is "".
+func (p *Package) mirroredImages(mirror string) ([]mirrored, error) {
+	if mirror == "" {
+		return nil, nil
+	}
+	prefix, err := parsePrefix(mirror)
+	if err != nil {
+		return nil, err
+	}
 	var out []mirrored
 	for _, img := range p.Images() {
 		source := img.Annotations[spec.AnnotationImageRef]
