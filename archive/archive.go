@@ -353,7 +353,8 @@ func (r *Reader) Exists(_ context.Context, desc ocispec.Descriptor) (bool, error
 
 // Fetch returns the blob's content, read in place. The size in desc must match
 // the archive's; the digest is verified as the content is read (a mismatch is
-// reported at EOF), so callers never see unverified bytes end to end.
+// reported when its size has been read, instead of its last bytes), so
+// callers never see unverified bytes end to end.
 func (r *Reader) Fetch(_ context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
 	e, ok := r.blobs[desc.Digest]
 	if !ok {
@@ -389,19 +390,24 @@ func (r *Reader) section(desc ocispec.Descriptor) (*io.SectionReader, error) {
 	return io.NewSectionReader(r.f, e.offset, e.size), nil
 }
 
-// verifyingReader checks a digest when its reader reaches EOF.
+// verifyingReader checks a digest as soon as its size has been read (a
+// reader that knows the length, such as an HTTP request body, may never ask
+// for the EOF after it), and holds back the last bytes of content that does
+// not match: a consumer never receives all of it.
 type verifyingReader struct {
 	r     io.Reader
 	v     digest.Verifier
 	desc  ocispec.Descriptor
 	where string
+	read  int64
 }
 
 func (vr *verifyingReader) Read(p []byte) (int, error) {
 	n, err := vr.r.Read(p)
 	vr.v.Write(p[:n])
-	if errors.Is(err, io.EOF) && !vr.v.Verified() {
-		return n, fmt.Errorf("%s%s: %w: content does not hash to its name", vr.desc.Digest, vr.where, ErrDigestMismatch)
+	vr.read += int64(n)
+	if (vr.read >= vr.desc.Size || errors.Is(err, io.EOF)) && !vr.v.Verified() {
+		return 0, fmt.Errorf("%s%s: %w: content does not hash to its name", vr.desc.Digest, vr.where, ErrDigestMismatch)
 	}
 	return n, err
 }
